@@ -1,0 +1,58 @@
+"""``python -m hirestream.stack up|down|status``: the local stack from a shell.
+
+``up`` starts whatever is neither configured (``KAFKA_BOOTSTRAP_SERVERS``, ``DATABASE_URL``,
+``SMTP_HOST``) nor running yet, waits until each service is ready, writes ``.stack/env`` and
+prints it (so ``eval "$(python -m hirestream.stack up)"`` works; log lines go to stderr).
+``down`` stops what ``up`` started; ``status`` prints one line per service.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from hirestream.stack.base import StackError, format_event, log_event
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m hirestream.stack",
+        description="Local Apache Kafka, PostgreSQL and SMTP sink for `make run` and `make test`.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("up", help="start what is missing, wait until ready, print .stack/env")
+    commands.add_parser("down", help="stop what `up` started")
+    commands.add_parser("status", help="print what runs")
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
+    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+
+    # Imported here: the CLI's --help needs none of the clients.
+    from hirestream.stack.env import ensure_stack, stack_status, stop_stack
+
+    try:
+        if args.command == "up":
+            env = ensure_stack(write_env=True)
+            sys.stdout.write(env.shell_exports())
+        elif args.command == "down":
+            stopped = stop_stack()
+            log_event("stack.down", stopped=",".join(stopped) or "nothing")
+        else:
+            for status in stack_status():
+                fields = {"address": status.address, "pid": status.pid}
+                if status.detail:
+                    fields["detail"] = status.detail
+                line = format_event(f"{status.name}.{status.state}", **fields)
+                sys.stdout.write(line + "\n")
+    except StackError as exc:
+        log_event("stack.failed", level=logging.ERROR, command=args.command)
+        sys.stderr.write(f"{exc}\n")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
