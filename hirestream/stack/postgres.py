@@ -304,7 +304,7 @@ async def ensure_postgres(*, ready_timeout: float = READY_TIMEOUT) -> str:
     reused when it already runs and initialised/started when not."""
     external = os.environ.get(URL_ENV, "")
     if external:
-        log_event("postgres.external", url=_redact(external))
+        log_event("postgres.external", url=redact_dsn(external))
         return external
     paths = postgres_paths()
     port = pg_port()
@@ -317,7 +317,7 @@ async def ensure_postgres(*, ready_timeout: float = READY_TIMEOUT) -> str:
             await _wait_connectable(dsn, ready_timeout, paths)
             log_event(
                 "postgres.reused",
-                url=_redact(dsn),
+                url=redact_dsn(dsn),
                 pid=_server_pid(paths),
                 seconds=time.monotonic() - started,
             )
@@ -353,7 +353,7 @@ async def ensure_postgres(*, ready_timeout: float = READY_TIMEOUT) -> str:
         await _wait_connectable(dsn, ready_timeout, paths)
         log_event(
             "postgres.ready",
-            url=_redact(dsn),
+            url=redact_dsn(dsn),
             pid=_server_pid(paths),
             seconds=time.monotonic() - started,
             log=relative(paths.log),
@@ -379,19 +379,21 @@ async def stop_postgres_async() -> bool:
 def postgres_status() -> ServiceStatus:
     external = os.environ.get(URL_ENV, "")
     if external:
-        return ServiceStatus("postgres", "external", _redact(external))
+        return ServiceStatus("postgres", "external", redact_dsn(external))
     paths = postgres_paths()
     port = pg_port()
     running = _running_port(paths)
     if running is not None:
-        return ServiceStatus("postgres", "running", _redact(local_dsn(running)), _server_pid(paths))
-    address = _redact(local_dsn(port))
+        return ServiceStatus(
+            "postgres", "running", redact_dsn(local_dsn(running)), _server_pid(paths)
+        )
+    address = redact_dsn(local_dsn(port))
     if port_open(LOCALHOST, port):
         return ServiceStatus("postgres", "foreign", address, None, "port taken by another process")
     return ServiceStatus("postgres", "stopped", address)
 
 
-def _redact(dsn: str) -> str:
+def redact_dsn(dsn: str) -> str:
     """``dsn`` without its password, for log lines."""
     scheme, sep, rest = dsn.partition("://")
     credentials, at, host = rest.rpartition("@")
