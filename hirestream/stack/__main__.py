@@ -28,7 +28,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
-    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    # aiokafka warns while a fresh broker elects its group coordinator; our probe retries.
+    logging.getLogger("aiokafka").setLevel(logging.ERROR)
 
     # Imported here: the CLI's --help needs none of the clients.
     from hirestream.stack.env import ensure_stack, stack_status, stop_stack
@@ -42,10 +43,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             log_event("stack.down", stopped=",".join(stopped) or "nothing")
         else:
             for status in stack_status():
-                fields = {"address": status.address, "pid": status.pid}
-                if status.detail:
-                    fields["detail"] = status.detail
-                line = format_event(f"{status.name}.{status.state}", **fields)
+                line = format_event(
+                    "stack.status",
+                    service=status.name,
+                    state=status.state,
+                    address=status.address,
+                    pid=status.pid,
+                    detail=status.detail or None,
+                )
                 sys.stdout.write(line + "\n")
     except StackError as exc:
         log_event("stack.failed", level=logging.ERROR, command=args.command)
