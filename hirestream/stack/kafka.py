@@ -160,6 +160,11 @@ def server_properties(port: int, controller_port: int, log_dir: Path) -> str:
         "share.coordinator.state.topic.min.isr": "1",
         # No 3 s wait before the first rebalance of a new consumer group.
         "group.initial.rebalance.delay.ms": "0",
+        # After a SIGKILL the restarted node cannot register until its previous registration's
+        # session has expired (default 9 s); broker and controller share one JVM here, so a
+        # shorter session is safe and makes broker-restart tests quicker.
+        "broker.heartbeat.interval.ms": "1000",
+        "broker.session.timeout.ms": "4000",
         # Topics are declared explicitly (Faust declares its own with their partition counts),
         # so a topic nobody declared is an error instead of a silent 1-partition topic.
         "auto.create.topics.enable": "false",
