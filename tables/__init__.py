@@ -1,0 +1,2 @@
+"""Tables and the read side: table declarations, the per-tenant listing index, and the pure
+list/search/pagination and counts queries."""

@@ -1,0 +1,1 @@
+"""The interview command agent: the only writer of interview state."""

@@ -1,0 +1,134 @@
+"""The interview command agent: a thin Faust adapter around ``decide``.
+
+Concurrency 1 (faust-streaming #606), at-least-once, one reply per command: every command is
+answered with an outcome — a result or a typed rejection — and a malformed command is also
+dead-lettered with the reason. No exception escapes the loop (an escaped exception would ack
+the command without an answer).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import faust
+
+from hirestream.agents.interviews.decide import Decision, count_change, decide
+from hirestream.tables.declare import Tables, record_key, tenant_key
+from hirestream.topics import codec
+from hirestream.topics.records import COMMAND_TYPES, Command, Event, Outcome, rejected
+
+log = logging.getLogger(__name__)
+
+_REQUIRED = ("commandId", "type", "tenantId", "interviewId", "issuedAt")
+
+
+def parse_command(raw: bytes | None, key: bytes | None) -> Command:
+    """Check the envelope of a command from the topic (payloads from the web layer were
+    validated at the edge; upstream producers get the same envelope checks)."""
+    value = codec.loads(raw)
+    for field in _REQUIRED:
+        if not isinstance(value.get(field), str) or not value[field]:
+            raise codec.MalformedMessage(f"{field} is missing or not a string")
+    if value["type"] not in COMMAND_TYPES:
+        raise codec.MalformedMessage(f"unknown command type {value['type']!r}")
+    if key != value["tenantId"].encode():
+        raise codec.MalformedMessage("message key must be the tenant id")
+    if not isinstance(value.get("payload", {}), dict):
+        raise codec.MalformedMessage("payload must be an object")
+    value.setdefault("payload", {})
+    value.setdefault("fingerprint", "")
+    value.setdefault("requestId", "")
+    value.setdefault("actor", {"kind": "system", "id": "upstream"})
+    return value  # type: ignore[return-value]
+
+
+@dataclass
+class InterviewAgent:
+    """Everything the agent touches, and the per-command step."""
+
+    tables: Tables
+    event_topics: dict[str, Any]
+    dead_letters: Any
+    on_record: Callable[[str, dict[str, Any]], None]
+
+    async def handle(self, raw: bytes | None, key: bytes | None, offset: int) -> Outcome:
+        try:
+            command = parse_command(raw, key)
+        except codec.MalformedMessage as exc:
+            await self.dead_letters.send(key=key, value=raw or b"", headers={"reason": str(exc)})
+            log.warning("event=command.dead_lettered offset=%s reason=%s", offset, exc)
+            return rejected(400, "malformed_command", str(exc))
+        tenant, command_id = command["tenantId"], command["commandId"]
+        log_key = f"{tenant}:{command_id}".encode()
+        prior = self.tables.command_log.get(log_key)
+        if prior is not None:
+            if prior["fingerprint"] != command["fingerprint"]:
+                return rejected(
+                    422,
+                    "idempotency_key_reused",
+                    "Idempotency-Key was already used with a different request",
+                )
+            answer: Outcome = prior["outcome"]
+            return answer
+        key_of_record = record_key(tenant, command["interviewId"])
+        decision = decide(self.tables.interviews.get(key_of_record), command, offset)
+        await self._apply(command, key_of_record, decision)
+        self.tables.command_log[log_key] = {
+            "fingerprint": command["fingerprint"],
+            "outcome": decision.outcome,
+            "at": command["issuedAt"],
+        }
+        log.info(
+            "event=command.decided tenant=%s command=%s request=%s type=%s status=%s",
+            tenant,
+            command_id,
+            command["requestId"],
+            command["type"],
+            decision.outcome["httpStatus"],
+        )
+        return decision.outcome
+
+    async def _apply(self, command: Command, key_of_record: bytes, decision: Decision) -> None:
+        tenant = command["tenantId"]
+        if decision.record is not None:
+            self.tables.interviews[key_of_record] = decision.record
+            self.on_record(tenant, decision.record)
+        if decision.applied is not None:
+            counts = count_change(self.tables.counts.get(tenant_key(tenant)), decision.applied)
+            if counts is not None:
+                self.tables.counts[tenant_key(tenant)] = counts
+        record = decision.record or self.tables.interviews.get(key_of_record)
+        if decision.event_type is not None and record is not None:
+            event: Event = {
+                "eventId": f"{record['id']}:{record['version']}",
+                "type": decision.event_type,
+                "tenantId": tenant,
+                "interviewId": record["id"],
+                "version": record["version"],
+                "occurredAt": record["updatedAt"],
+                "commandId": command["commandId"],
+                "record": record,
+            }
+            await self.event_topics[decision.event_type].send(
+                key=tenant.encode(), value=codec.dumps(event)
+            )
+
+
+def install(app: faust.App, commands_topic: Any, step: InterviewAgent) -> Any:
+    """Register the agent on ``app``; returns the Faust agent (its ``ask`` is the command bus)."""
+
+    async def interview_commands(stream: Any) -> AsyncIterator[Outcome]:
+        async for event in stream.events():
+            try:
+                outcome = await step.handle(event.value, event.key, event.message.offset)
+            except Exception as exc:  # answer every command, whatever happened
+                log.exception("event=command.failed offset=%s", event.message.offset)
+                outcome = rejected(500, "internal_error", f"command failed: {type(exc).__name__}")
+            yield outcome
+
+    return app.agent(
+        commands_topic, name="interview-commands-agent", concurrency=1, use_reply_headers=True
+    )(interview_commands)

@@ -1,0 +1,3 @@
+from hirestream.cli import main
+
+main()

@@ -1,0 +1,76 @@
+"""Sealing of a candidate's personal fields with the interview's own data key.
+
+Personal fields (``PERSONAL_FIELDS``) never travel or rest in plain text on Kafka: commands,
+table changelogs and events carry them sealed with AES-256-GCM under a random data key that
+exists once per interview, in the configuration store (PostgreSQL). Destroying that key — the
+candidate-data purge — makes every copy on every topic unreadable at once (crypto-shredding).
+
+The associated data binds a sealed value to its tenant, interview and field, so a ciphertext
+cannot be replayed into another record. Pure functions; key storage lives in
+``hirestream.store.datakeys``.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from typing import Any, Final
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+PERSONAL_FIELDS: Final[tuple[str, ...]] = ("candidateName", "candidateEmail", "candidateResume")
+
+_NONCE_BYTES: Final = 12
+
+
+class SealBroken(ValueError):
+    """A sealed value that does not open with the given key (tampered or wrong key)."""
+
+
+def new_data_key() -> bytes:
+    return AESGCM.generate_key(bit_length=256)
+
+
+def _aad(tenant_id: str, interview_id: str, field: str) -> bytes:
+    return f"{tenant_id}:{interview_id}:{field}".encode()
+
+
+def seal(key: bytes, tenant_id: str, interview_id: str, field: str, value: str) -> str:
+    nonce = os.urandom(_NONCE_BYTES)
+    sealed = AESGCM(key).encrypt(nonce, value.encode(), _aad(tenant_id, interview_id, field))
+    return base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+def unseal(key: bytes, tenant_id: str, interview_id: str, field: str, token: str) -> str:
+    raw = base64.urlsafe_b64decode(token.encode())
+    try:
+        plain = AESGCM(key).decrypt(
+            raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], _aad(tenant_id, interview_id, field)
+        )
+    except InvalidTag as exc:
+        raise SealBroken(f"{field} of interview {interview_id} does not open") from exc
+    return plain.decode()
+
+
+def seal_fields(
+    key: bytes, tenant_id: str, interview_id: str, personal: dict[str, Any]
+) -> dict[str, str]:
+    """Seal each present personal field; ``None`` values are kept out (nothing to hide)."""
+    return {
+        field: seal(key, tenant_id, interview_id, field, str(value))
+        for field, value in personal.items()
+        if field in PERSONAL_FIELDS and value is not None
+    }
+
+
+def unseal_fields(
+    key: bytes | None, tenant_id: str, interview_id: str, sealed: dict[str, str]
+) -> dict[str, str | None]:
+    """Open every sealed field; with no key (destroyed), every personal field is None."""
+    if key is None:
+        return dict.fromkeys(PERSONAL_FIELDS)
+    opened: dict[str, str | None] = dict.fromkeys(PERSONAL_FIELDS)
+    for field, token in sealed.items():
+        opened[field] = unseal(key, tenant_id, interview_id, field, token)
+    return opened

@@ -1,0 +1,119 @@
+"""Configuration from environment variables, with documented defaults.
+
+Every setting has one environment variable; the README lists them all. Settings are read once
+at start into a frozen dataclass and passed explicitly (no module-level globals elsewhere).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return default if value is None or value == "" else value
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name, str(default))
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = _env(name, str(default))
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    return _env(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a worker needs to know about its environment."""
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    database_url: str = "postgresql://hirestream:hirestream@127.0.0.1:55432/hirestream"
+    app_id: str = "hirestream"
+    partitions: int = 12
+    replication_factor: int = 1
+    worker_name: str = field(default_factory=socket.gethostname)
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    advertised_url: str = ""
+    api_prefix: str = "/api/v1"
+    data_dir: Path = Path(".stack/worker")
+    jwt_secret: str = ""
+    jwt_public_key: str = ""
+    jwt_algorithms: tuple[str, ...] = ("HS256",)
+    jwt_issuer: str = ""
+    jwt_audience: str = ""
+    command_timeout_s: float = 10.0
+    forward_timeout_s: float = 5.0
+    api_key_cache_ttl_s: float = 4.0
+    max_body_bytes: int = 1024 * 1024
+    app_url: str = "http://127.0.0.1:8080"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    smtp_sender: str = "interviews@hirestream.local"
+    candidate_token_expiry_days: int = 7
+    callback_http_hosts: frozenset[str] = frozenset()
+    log_level: str = "INFO"
+
+    @property
+    def web_url(self) -> str:
+        """The URL other workers use to reach this worker (forwarded reads)."""
+        return self.advertised_url or f"http://{self.web_host}:{self.web_port}"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        public_key = _env("HIRESTREAM_JWT_PUBLIC_KEY", "")
+        public_key_file = _env("HIRESTREAM_JWT_PUBLIC_KEY_FILE", "")
+        if public_key_file and not public_key:
+            public_key = Path(public_key_file).read_text()
+        algorithms_default = "RS256,ES256" if public_key else "HS256"
+        algorithms = tuple(
+            a.strip() for a in _env("HIRESTREAM_JWT_ALGORITHMS", algorithms_default).split(",")
+        )
+        return cls(
+            kafka_bootstrap_servers=_env("KAFKA_BOOTSTRAP_SERVERS", cls.kafka_bootstrap_servers),
+            database_url=_env("DATABASE_URL", cls.database_url),
+            app_id=_env("HIRESTREAM_APP_ID", cls.app_id),
+            partitions=_env_int("HIRESTREAM_PARTITIONS", cls.partitions),
+            replication_factor=_env_int("HIRESTREAM_REPLICATION_FACTOR", cls.replication_factor),
+            worker_name=_env("HIRESTREAM_WORKER_NAME", socket.gethostname()),
+            web_host=_env("HIRESTREAM_HOST", cls.web_host),
+            web_port=_env_int("HIRESTREAM_PORT", cls.web_port),
+            advertised_url=_env("HIRESTREAM_ADVERTISED_URL", ""),
+            api_prefix=_env("HIRESTREAM_API_PREFIX", cls.api_prefix),
+            data_dir=Path(_env("HIRESTREAM_DATA_DIR", str(cls.data_dir))),
+            jwt_secret=_env("HIRESTREAM_JWT_SECRET", ""),
+            jwt_public_key=public_key,
+            jwt_algorithms=algorithms,
+            jwt_issuer=_env("HIRESTREAM_JWT_ISSUER", ""),
+            jwt_audience=_env("HIRESTREAM_JWT_AUDIENCE", ""),
+            command_timeout_s=_env_float("HIRESTREAM_COMMAND_TIMEOUT_S", cls.command_timeout_s),
+            forward_timeout_s=_env_float("HIRESTREAM_FORWARD_TIMEOUT_S", cls.forward_timeout_s),
+            api_key_cache_ttl_s=_env_float("HIRESTREAM_API_KEY_CACHE_TTL_S", 4.0),
+            max_body_bytes=_env_int("HIRESTREAM_MAX_BODY_BYTES", cls.max_body_bytes),
+            app_url=_env("APP_URL", cls.app_url),
+            smtp_host=_env("SMTP_HOST", cls.smtp_host),
+            smtp_port=_env_int("SMTP_PORT", cls.smtp_port),
+            smtp_sender=_env("SMTP_SENDER", cls.smtp_sender),
+            candidate_token_expiry_days=_env_int("CANDIDATE_TOKEN_EXPIRY_DAYS", 7),
+            callback_http_hosts=frozenset(
+                h.strip()
+                for h in _env("HIRESTREAM_CALLBACK_HTTP_HOSTS", "").split(",")
+                if h.strip()
+            ),
+            log_level=_env("HIRESTREAM_LOG_LEVEL", cls.log_level),
+        )

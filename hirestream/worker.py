@@ -1,0 +1,56 @@
+"""Run one worker: the Faust app with its agents and tables, and the aiohttp API inside it."""
+
+from __future__ import annotations
+
+import logging
+
+import faust
+
+from hirestream.fleet import Fleet
+from hirestream.settings import Settings
+from hirestream.web.app import create_web_app
+from hirestream.web.server import WebServer
+
+LOG_FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
+
+
+def logging_config(level: str) -> dict[str, object]:
+    """One line per event; our own messages are ``event=... key=value`` pairs."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"line": {"format": LOG_FORMAT}},
+        "handlers": {
+            "stderr": {"class": "logging.StreamHandler", "formatter": "line"},
+        },
+        "root": {"handlers": ["stderr"], "level": level.upper()},
+        "loggers": {
+            "aiokafka": {"level": "WARNING"},
+            "faust": {"level": "WARNING" if level.upper() != "DEBUG" else "DEBUG"},
+            "mode": {"level": "WARNING"},
+        },
+    }
+
+
+def build_worker(settings: Settings) -> faust.Worker:
+    (settings.data_dir / settings.worker_name).mkdir(parents=True, exist_ok=True)
+    fleet = Fleet(settings)
+    web_app = create_web_app(settings, fleet)
+    fleet.app.service(WebServer(web_app, settings.web_host, settings.web_port))
+    return faust.Worker(
+        fleet.app,
+        loglevel=settings.log_level,
+        logging_config=logging_config(settings.log_level),
+        redirect_stdouts=False,
+        quiet=True,
+    )
+
+
+def run(settings: Settings) -> None:
+    logging.getLogger(__name__).info(
+        "event=worker.starting name=%s broker=%s url=%s",
+        settings.worker_name,
+        settings.kafka_bootstrap_servers,
+        settings.web_url,
+    )
+    build_worker(settings).execute_from_commandline()

@@ -1,0 +1,51 @@
+"""Table declarations. Every table is keyed by strings that start with the tenant id and is
+written only by the interview agent while it processes a command keyed by that tenant, so each
+changelog partition holds exactly the tenants of the same command partition."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import faust
+
+from hirestream.topics import names
+
+
+@dataclass(frozen=True)
+class Tables:
+    interviews: Any  # "<tenantId>:<interviewId>" -> record (tombstones kept, see decide.py)
+    counts: Any  # "<tenantId>" -> {"byStatus": {...}, "offset": n}
+    command_log: Any  # "<tenantId>:<commandId>" -> {"fingerprint", "outcome", "at"}
+
+
+def declare_tables(app: faust.App, partitions: int) -> Tables:
+    def table(name: str, help_: str) -> Any:
+        return app.Table(
+            name,
+            default=None,
+            partitions=partitions,
+            schema=faust.Schema(key_type=bytes, key_serializer="raw", value_serializer="json"),
+            # Compaction must be able to bound replay (and, after a purge, drop the old
+            # values): roll segments hourly, clean eagerly.
+            extra_topic_configs={
+                "segment.ms": "3600000",
+                "min.cleanable.dirty.ratio": "0.1",
+                "delete.retention.ms": "3600000",
+            },
+            help=help_,
+        )
+
+    return Tables(
+        interviews=table(names.INTERVIEWS_TABLE, "Interview records by tenant:interview id"),
+        counts=table(names.COUNTS_TABLE, "Interview counts by status, per tenant"),
+        command_log=table(names.COMMANDS_TABLE, "Outcome of every command, by tenant:command"),
+    )
+
+
+def record_key(tenant_id: str, interview_id: str) -> bytes:
+    return f"{tenant_id}:{interview_id}".encode()
+
+
+def tenant_key(tenant_id: str) -> bytes:
+    return tenant_id.encode()

@@ -1,0 +1,174 @@
+"""The interview agent's decisions, without Kafka."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hirestream.agents.interviews.decide import (
+    Applied,
+    count_change,
+    counts_view,
+    decide,
+)
+from hirestream.agents.interviews.states import STATUSES, status_of
+from hirestream.tables.index import entry_of
+from hirestream.tables.queries import ListQuery, select
+from hirestream.topics.records import Command
+
+
+def command(kind: str, interview_id: str = "i1", cid: str = "c1", **payload: Any) -> Command:
+    return {
+        "commandId": cid,
+        "type": kind,
+        "tenantId": "t1",
+        "interviewId": interview_id,
+        "actor": {"kind": "user", "id": "u1"},
+        "requestId": "r1",
+        "issuedAt": "2024-01-15T10:00:00.000Z",
+        "fingerprint": "f",
+        "payload": payload,
+    }
+
+
+def test_create_makes_a_planned_record_with_version_1() -> None:
+    d = decide(None, command("interview.create", position="Engineer", skills=["Go"]), 0)
+    assert d.outcome["ok"] and d.outcome["httpStatus"] == 201
+    assert d.record is not None
+    assert d.record["status"] == "planned" and d.record["workflowState"] is None
+    assert d.record["version"] == 1 and d.record["offset"] == 0
+    assert d.event_type == "interview.created"
+    assert d.applied == Applied("c1", 0, None, "planned", 201)
+
+
+def test_create_on_an_existing_id_is_a_conflict() -> None:
+    first = decide(None, command("interview.create", position="x"), 0).record
+    again = decide(first, command("interview.create", cid="c2", position="y"), 1)
+    assert again.outcome["httpStatus"] == 409 and again.record is None
+
+
+def test_replayed_command_is_answered_without_change() -> None:
+    created = decide(None, command("interview.create", position="x"), 5).record
+    replay = decide(created, command("interview.create", position="x"), 5)
+    assert replay.outcome == {"ok": True, "httpStatus": 201, "record": created}
+    assert replay.record is None
+    assert replay.applied is not None and replay.applied.offset == 5
+
+
+def test_update_and_delete_of_missing_interview_are_404() -> None:
+    assert decide(None, command("interview.update", position="x"), 0).outcome["httpStatus"] == 404
+    assert decide(None, command("interview.delete"), 0).outcome["httpStatus"] == 404
+
+
+def test_update_bumps_version_and_merges_sealed_fields() -> None:
+    created = decide(None, command("interview.create", position="x", sealed={"a": "1"}), 0).record
+    updated = decide(
+        created, command("interview.update", cid="c2", position="y", sealed={"b": "2"}), 1
+    ).record
+    assert updated is not None
+    assert updated["position"] == "y" and updated["version"] == 2
+    assert updated["sealed"] == {"a": "1", "b": "2"}
+
+
+def test_status_change_outside_pending_is_409_naming_the_state() -> None:
+    created = decide(None, command("interview.create", position="x"), 0).record
+    d = decide(created, command("interview.update", cid="c2", status="approved"), 1)
+    assert d.outcome["httpStatus"] == 409
+    assert "state null" in d.outcome["message"]
+
+
+def test_approve_from_pending() -> None:
+    created = decide(None, command("interview.create", position="x", workflowState="pending"), 0)
+    assert created.record is not None
+    d = decide(created.record, command("interview.update", cid="c2", status="approved"), 1)
+    assert d.record is not None and d.record["workflowState"] == "approved"
+    assert d.applied == Applied("c2", 1, "planned", "approved", 200)
+
+
+def test_content_edit_after_approval_is_409() -> None:
+    rec = decide(None, command("interview.create", position="x", workflowState="approved"), 0)
+    assert rec.record is not None
+    d = decide(rec.record, command("interview.update", cid="c2", skills=["Go"]), 1)
+    assert d.outcome["httpStatus"] == 409
+
+
+def test_delete_leaves_a_tombstone_without_content() -> None:
+    created = decide(None, command("interview.create", position="x", sealed={"n": "s"}), 0).record
+    d = decide(created, command("interview.delete", cid="c2"), 1)
+    assert d.record is not None and d.record["deleted"] is True
+    assert "sealed" not in d.record and "position" not in d.record
+    assert d.outcome["httpStatus"] == 204
+    assert (
+        decide(d.record, command("interview.update", cid="c3", position="y"), 2).outcome[
+            "httpStatus"
+        ]
+        == 404
+    )
+
+
+def test_counts_skip_a_command_counted_already() -> None:
+    applied = Applied("c1", 3, None, "planned", 201)
+    once = count_change(None, applied)
+    assert once is not None and once["byStatus"] == {"planned": 1}
+    assert count_change(once, applied) is None
+
+
+def test_counts_view_has_the_seed_keys_and_approved_includes_completed() -> None:
+    view = counts_view({"byStatus": {"approved": 2, "completed": 3, "planned": 1}, "offset": 9})
+    assert view["total"] == 6 and view["approved"] == 5 and view["planned"] == 1
+    assert {"total", "planned", "approved", "inProgress", "infoNeeded"} <= view.keys()
+
+
+# --- property: counts always equal what the list shows per status, under redelivery --------
+
+actions = st.lists(
+    st.tuples(
+        st.sampled_from(["create", "update", "delete", "approve", "replay"]),
+        st.integers(min_value=0, max_value=5),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(actions)
+def test_counts_equal_the_list_per_status(steps: list[tuple[str, int]]) -> None:
+    records: dict[str, dict[str, Any]] = {}
+    counts: dict[str, Any] | None = None
+    history: list[tuple[Command, int]] = []
+    for offset, (action, n) in enumerate(steps):
+        iid = f"i{n}"
+        if action == "replay" and history:
+            cmd, at = history[n % len(history)]
+            iid = cmd["interviewId"]
+        else:
+            at = offset
+            if action == "create":
+                cmd = command(
+                    "interview.create",
+                    iid,
+                    f"c{offset}",
+                    position="p",
+                    workflowState="pending" if n % 2 else None,
+                )
+            elif action == "update":
+                cmd = command("interview.update", iid, f"c{offset}", position="q")
+            elif action == "approve":
+                cmd = command("interview.update", iid, f"c{offset}", status="approved")
+            else:
+                cmd = command("interview.delete", iid, f"c{offset}")
+            history.append((cmd, at))
+        decision = decide(records.get(iid), cmd, at)
+        if decision.record is not None:
+            records[iid] = decision.record
+        if decision.applied is not None:
+            counts = count_change(counts, decision.applied) or counts
+    live = [entry_of(r) for r in records.values() if not r["deleted"]]
+    by_status = (counts or {"byStatus": {}})["byStatus"]
+    for status in STATUSES:
+        page = select(live, ListQuery(limit=100, status=status), {})
+        assert by_status.get(status, 0) == page.total, status
+    assert sum(by_status.values()) == len(live)
+    assert all(status_of(r["workflowState"]) == r["status"] for r in records.values())

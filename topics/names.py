@@ -1,0 +1,30 @@
+"""Topic names. Every command and event topic is keyed by the tenant id (UTF-8 bytes) and has
+the same partition count as the tables' changelogs, so one tenant's state lives in one
+partition (see ARCHITECTURE.md, rule 1)."""
+
+from __future__ import annotations
+
+INTERVIEW_COMMANDS = "interview-commands"
+DEAD_LETTERS = "interview-commands.dead-letter"
+
+INTERVIEW_CREATED = "interview.created"
+INTERVIEW_UPDATED = "interview.updated"
+INTERVIEW_DELETED = "interview.deleted"
+
+#: Every lifecycle event topic, in the order they appear in an interview's life.
+EVENT_TOPICS: tuple[str, ...] = (
+    INTERVIEW_CREATED,
+    INTERVIEW_UPDATED,
+    INTERVIEW_DELETED,
+)
+
+#: Table names (Faust adds the app id and "-changelog" for the changelog topic).
+INTERVIEWS_TABLE = "interviews"
+COUNTS_TABLE = "counts"
+COMMANDS_TABLE = "commands"
+
+
+def reply_topic(app_id: str, worker_name: str) -> str:
+    """A stable reply topic per worker: replies to that worker's HTTP requests land here."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in worker_name)
+    return f"{app_id}-reply-{safe}"

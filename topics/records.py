@@ -1,0 +1,80 @@
+"""Command, outcome and event records as they travel on Kafka.
+
+A command is what the web layer (or an upstream producer) asks for; the interview agent
+answers every command exactly once with an outcome, and records facts as events.
+
+Command (value on ``interview-commands``, key = tenant id)::
+
+    {"commandId": "...", "type": "interview.create", "tenantId": "...", "interviewId": "...",
+     "actor": {"kind": "user" | "apiKey", "id": "..."}, "requestId": "...",
+     "issuedAt": "2024-01-15T10:00:00.000Z", "fingerprint": "sha256 of method+path+body",
+     "payload": {...}}
+
+Outcome (reply)::
+
+    {"ok": true, "httpStatus": 201, "record": {...}} or
+    {"ok": false, "httpStatus": 404, "code": "not_found", "message": "Interview not found"}
+
+Event (value on ``interview.<what>``, key = tenant id)::
+
+    {"eventId": "<interviewId>:<version>", "type": "interview.created", "tenantId": "...",
+     "interviewId": "...", "version": 1, "occurredAt": "...", "commandId": "...",
+     "record": {...}}
+
+Personal fields (candidate name, email, résumé) are never in plain text in any of these: they
+travel sealed with the interview's own data key (see ``hirestream.privacy``), so destroying
+that key erases them from every topic and table at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, NotRequired, TypedDict
+
+CommandType = Literal["interview.create", "interview.update", "interview.delete"]
+COMMAND_TYPES: frozenset[str] = frozenset(
+    {"interview.create", "interview.update", "interview.delete"}
+)
+
+
+class Actor(TypedDict):
+    kind: Literal["user", "apiKey", "system"]
+    id: str
+
+
+class Command(TypedDict):
+    commandId: str
+    type: str
+    tenantId: str
+    interviewId: str
+    actor: Actor
+    requestId: str
+    issuedAt: str
+    fingerprint: str
+    payload: dict[str, Any]
+
+
+class Outcome(TypedDict):
+    ok: bool
+    httpStatus: int
+    record: NotRequired[dict[str, Any]]
+    code: NotRequired[str]
+    message: NotRequired[str]
+
+
+class Event(TypedDict):
+    eventId: str
+    type: str
+    tenantId: str
+    interviewId: str
+    version: int
+    occurredAt: str
+    commandId: str
+    record: dict[str, Any]
+
+
+def accepted(record: dict[str, Any], http_status: int) -> Outcome:
+    return {"ok": True, "httpStatus": http_status, "record": record}
+
+
+def rejected(http_status: int, code: str, message: str) -> Outcome:
+    return {"ok": False, "httpStatus": http_status, "code": code, "message": message}

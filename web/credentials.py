@@ -1,0 +1,158 @@
+"""Credentials: JWT verification and the API key format. Pure (no I/O).
+
+API keys look like ``ak_live_<43 base64url chars: 256 random bits><6 hex chars: CRC-32 check>``
+so that secret scanners can recognise them and typos are caught before any lookup; only the
+SHA-256 of a key is stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import zlib
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import jwt
+
+from hirestream.web.permissions import ROLE_PERMISSIONS, UnknownPermission, expand
+
+KEY_PREFIX = "ak_live_"
+_RANDOM_CHARS = 43  # 32 bytes in unpadded base64url
+_CHECK_CHARS = 6
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, for which tenant, with which permissions."""
+
+    kind: Literal["user", "apiKey"]
+    subject: str  # user id, or the API key id
+    tenant_id: str
+    permissions: frozenset[str]
+    tenants: frozenset[str]  # every tenant this credential may act for
+
+    @property
+    def actor_id(self) -> str:
+        return f"{self.kind}:{self.subject}"
+
+
+class CredentialRejected(Exception):
+    """401: no, malformed, expired or otherwise invalid credentials."""
+
+
+class TenantForbidden(Exception):
+    """403: valid credentials that may not act for the requested tenant."""
+
+
+# --- API keys -------------------------------------------------------------------------------
+
+
+def _check(body: str) -> str:
+    return f"{zlib.crc32(body.encode()) & 0xFFFFFF:06x}"
+
+
+def new_api_key() -> str:
+    body = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+    return f"{KEY_PREFIX}{body}{_check(body)}"
+
+
+def api_key_well_formed(key: str) -> bool:
+    if not key.startswith(KEY_PREFIX) or len(key) != len(KEY_PREFIX) + _RANDOM_CHARS + 6:
+        return False
+    body, check = key[len(KEY_PREFIX) : -_CHECK_CHARS], key[-_CHECK_CHARS:]
+    return hmac.compare_digest(_check(body), check)
+
+
+def hash_api_key(key: str) -> bytes:
+    return hashlib.sha256(key.encode()).digest()
+
+
+# --- JWT ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JwtPolicy:
+    key: str  # HS secret, or PEM public key
+    algorithms: tuple[str, ...]
+    issuer: str = ""
+    audience: str = ""
+    leeway_s: int = 30
+
+
+ALLOWED_ALGORITHMS = frozenset({"HS256", "RS256", "ES256"})
+
+
+def jwt_policy(
+    secret: str, public_key: str, algorithms: tuple[str, ...], issuer: str, audience: str
+) -> JwtPolicy | None:
+    """One algorithm family per deployment: a public key (RS256/ES256) wins over a secret."""
+    unknown = set(algorithms) - ALLOWED_ALGORITHMS
+    if unknown:
+        raise ValueError(f"unsupported JWT algorithms: {sorted(unknown)}")
+    if public_key:
+        algs = tuple(a for a in algorithms if not a.startswith("HS")) or ("RS256", "ES256")
+        return JwtPolicy(public_key, algs, issuer, audience)
+    if secret:
+        if len(secret.encode()) < 32:
+            raise ValueError("HIRESTREAM_JWT_SECRET must be at least 32 bytes")
+        return JwtPolicy(secret, ("HS256",), issuer, audience)
+    return None
+
+
+def principal_from_jwt(token: str, policy: JwtPolicy) -> Principal:
+    options: dict[str, Any] = {"require": ["exp", "sub"]}
+    try:
+        claims = jwt.decode(
+            token,
+            policy.key,
+            algorithms=list(policy.algorithms),
+            issuer=policy.issuer or None,
+            audience=policy.audience or None,
+            leeway=policy.leeway_s,
+            options={**options, "verify_aud": bool(policy.audience)},
+        )
+    except jwt.PyJWTError as exc:
+        raise CredentialRejected(str(exc)) from exc
+    tenant = claims.get("tenantId")
+    if not isinstance(tenant, str) or not tenant:
+        raise CredentialRejected("token has no tenantId")
+    if isinstance(claims.get("permissions"), list):
+        try:
+            permissions = expand([str(p) for p in claims["permissions"]])
+        except UnknownPermission as exc:
+            raise CredentialRejected(str(exc)) from exc
+    elif claims.get("role") in ROLE_PERMISSIONS:
+        permissions = ROLE_PERMISSIONS[claims["role"]]
+    else:
+        raise CredentialRejected("token has neither permissions nor a known role")
+    return Principal("user", str(claims["sub"]), tenant, permissions, frozenset({tenant}))
+
+
+def issue_jwt(
+    secret: str,
+    *,
+    subject: str,
+    tenant_id: str,
+    role: str | None = None,
+    permissions: list[str] | None = None,
+    ttl_s: int = 24 * 3600,
+    issuer: str = "",
+    audience: str = "",
+) -> str:
+    """A development HS256 token (the CLI's ``token`` command)."""
+    import time
+
+    now = int(time.time())
+    claims: dict[str, Any] = {"sub": subject, "tenantId": tenant_id, "iat": now, "exp": now + ttl_s}
+    if role:
+        claims["role"] = role
+    if permissions is not None:
+        claims["permissions"] = permissions
+    if issuer:
+        claims["iss"] = issuer
+    if audience:
+        claims["aud"] = audience
+    return jwt.encode(claims, secret, algorithm="HS256")

@@ -1,0 +1,111 @@
+"""Error responses in the seed's shape, plus what machines need (API.md §1):
+``{"statusCode": 404, "message": "Interview not found", "error": "Not Found", "requestId": "..."}``.
+
+Handlers raise ``Problem``; the middleware turns it — and aiohttp's own HTTP errors, and any
+unexpected exception (as a 500 without a traceback) — into that body.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+REQUEST_ID: web.AppKey[str] = web.AppKey("request_id_header", str)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class Problem(Exception):
+    """An HTTP error with the project's body. ``message`` may be a list (validation)."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str | list[str],
+        *,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message if isinstance(message, str) else "; ".join(message))
+        self.status = status
+        self.message = message
+        self.code = code
+        self.headers = headers or {}
+        self.extra = extra or {}
+
+
+def json_response(
+    body: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    return web.Response(
+        body=orjson.dumps(body),
+        status=status,
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def problem_body(
+    status: int,
+    message: str | list[str],
+    request_id: str,
+    code: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "statusCode": status,
+        "message": message,
+        "error": HTTPStatus(status).phrase,
+        "requestId": request_id,
+    }
+    if code:
+        body["code"] = code
+    if extra:
+        body.update(extra)
+    return body
+
+
+def request_id_of(request: web.Request) -> str:
+    rid: str = request.get("request_id", "")
+    return rid
+
+
+@web.middleware
+async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every response carries ``X-Request-ID``, echoed when the caller sent a sane one."""
+    given = request.headers.get("X-Request-ID", "")
+    rid = given if 0 < len(given) <= 200 and given.isprintable() else str(uuid.uuid4())
+    request["request_id"] = rid
+    response = await handler(request)
+    response.headers["X-Request-ID"] = rid
+    return response
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    rid = request_id_of(request)
+    try:
+        return await handler(request)
+    except Problem as p:
+        return json_response(
+            problem_body(p.status, p.message, rid, p.code, p.extra), p.status, p.headers
+        )
+    except web.HTTPRequestEntityTooLarge as exc:
+        message = f"Request body too large (at most {exc.max_size} bytes)"
+        return json_response(problem_body(413, message, rid, "body_too_large"), 413)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        message = {404: "Not found", 405: "Method not allowed"}.get(exc.status, exc.reason)
+        return json_response(problem_body(exc.status, message, rid), exc.status)
+    except Exception:
+        log.exception("event=request.failed request=%s path=%s", rid, request.path)
+        return json_response(problem_body(500, "Internal server error", rid), 500)

@@ -1,0 +1,216 @@
+"""Interview CRUD, list and counts (the seed's endpoints)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from hirestream.agents.interviews.decide import counts_view
+from hirestream.privacy import PERSONAL_FIELDS, seal_fields, unseal_fields
+from hirestream.store.datakeys import DataKeys
+from hirestream.tables.queries import select
+from hirestream.web import render
+from hirestream.web.auth import principal, requires
+from hirestream.web.backend import BACKEND
+from hirestream.web.commands import (
+    build_command,
+    command_id_for,
+    execute,
+    idempotency_key,
+    new_interview_id,
+    read_json,
+)
+from hirestream.web.errors import Problem, json_response
+from hirestream.web.routing import owner_or_forward
+from hirestream.web.validation import Invalid, create_input, list_query, update_input
+
+DATA_KEYS: web.AppKey[DataKeys] = web.AppKey("data_keys", DataKeys)
+CALLBACK_HTTP_HOSTS: web.AppKey[frozenset[str]] = web.AppKey("callback_http_hosts", frozenset)
+
+NOT_FOUND = Problem(404, "Interview not found")
+
+
+def _split(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(public fields, personal fields)."""
+    public = {k: v for k, v in fields.items() if k not in PERSONAL_FIELDS}
+    personal = {k: v for k, v in fields.items() if k in PERSONAL_FIELDS}
+    return public, personal
+
+
+async def _opened(request: web.Request, record: dict[str, Any]) -> dict[str, str | None]:
+    key = await request.app[DATA_KEYS].get(record["tenantId"], record["id"])
+    return unseal_fields(key, record["tenantId"], record["id"], record.get("sealed", {}))
+
+
+@requires("interview:create")
+async def create_interview(request: web.Request) -> web.Response:
+    body, raw = await read_json(request)
+    try:
+        fields = create_input(body, http_hosts=request.app[CALLBACK_HTTP_HOSTS])
+    except Invalid as exc:
+        raise Problem(400, exc.messages, code="validation_failed") from exc
+    tenant = principal(request).tenant_id
+    key = idempotency_key(request)
+    command_id = command_id_for(tenant, key)
+    interview_id = new_interview_id(command_id, key)
+    data_key = await request.app[DATA_KEYS].create(tenant, interview_id)
+    public, personal = _split(fields)
+    payload = {
+        **public,
+        "sealed": seal_fields(data_key, tenant, interview_id, personal),
+        "rawPayload": {k: body[k] for k in ("position", "skills") if k in body},
+        "workflowState": None,
+    }
+    command = build_command(
+        request,
+        kind="interview.create",
+        command_id=command_id,
+        interview_id=interview_id,
+        payload=payload,
+        raw_body=raw,
+    )
+    outcome = await execute(request, command)
+    record = outcome["record"]
+    return json_response(
+        render.summary(record, await _opened(request, record)), outcome["httpStatus"]
+    )
+
+
+@requires("interview:update")
+async def update_interview(request: web.Request) -> web.Response:
+    body, raw = await read_json(request)
+    try:
+        changes = update_input(body, http_hosts=request.app[CALLBACK_HTTP_HOSTS])
+    except Invalid as exc:
+        raise Problem(400, exc.messages, code="validation_failed") from exc
+    tenant = principal(request).tenant_id
+    interview_id = request.match_info["id"]
+    public, personal = _split(changes)
+    if personal:
+        data_key = await request.app[DATA_KEYS].get(tenant, interview_id)
+        if data_key is None:
+            raise NOT_FOUND
+        sealed = seal_fields(data_key, tenant, interview_id, personal)
+        cleared = [k for k, v in personal.items() if v is None]
+        public["sealed"] = sealed
+        public["sealedCleared"] = cleared
+    command = build_command(
+        request,
+        kind="interview.update",
+        command_id=command_id_for(tenant, idempotency_key(request)),
+        interview_id=interview_id,
+        payload=public,
+        raw_body=raw,
+    )
+    record = (await execute(request, command))["record"]
+    return json_response(render.full(record, await _opened(request, record)))
+
+
+@requires("interview:delete")
+async def delete_interview(request: web.Request) -> web.Response:
+    tenant = principal(request).tenant_id
+    command = build_command(
+        request,
+        kind="interview.delete",
+        command_id=command_id_for(tenant, idempotency_key(request)),
+        interview_id=request.match_info["id"],
+        payload={},
+        raw_body=b"",
+    )
+    await execute(request, command)
+    return web.Response(status=204)
+
+
+@requires("interview:read")
+async def get_interview(request: web.Request) -> web.Response:
+    tenant = principal(request).tenant_id
+    forwarded = await owner_or_forward(request, tenant)
+    if forwarded is not None:
+        return forwarded
+    record = request.app[BACKEND].record(tenant, request.match_info["id"])
+    if record is None:
+        raise NOT_FOUND
+    return json_response(render.full(record, await _opened(request, record)))
+
+
+@requires("interview:read")
+async def list_interviews(request: web.Request) -> web.Response:
+    try:
+        query = list_query(dict(request.query))
+    except Invalid as exc:
+        raise Problem(400, exc.messages, code="validation_failed") from exc
+    tenant = principal(request).tenant_id
+    forwarded = await owner_or_forward(request, tenant)
+    if forwarded is not None:
+        return forwarded
+    backend = request.app[BACKEND]
+    entries = backend.entries(tenant)
+    texts: dict[str, str] = {}
+    if query.search is not None:
+        texts = await _search_texts(request, tenant, entries)
+    page = select(entries, query, texts)
+    records = [r for r in (backend.record(tenant, i) for i in page.ids) if r is not None]
+    keys = await request.app[DATA_KEYS].get_many(tenant, [r["id"] for r in records])
+    data = [
+        render.list_item(r, unseal_fields(keys.get(r["id"]), tenant, r["id"], r.get("sealed", {})))
+        for r in records
+    ]
+    return json_response(
+        {
+            "data": data,
+            "total": page.total,
+            "page": page.page,
+            "limit": page.limit,
+            "totalPages": page.total_pages,
+        }
+    )
+
+
+async def _search_texts(request: web.Request, tenant: str, entries: list[Any]) -> dict[str, str]:
+    """Lower-cased name, email and position per interview, cached per record version."""
+    backend = request.app[BACKEND]
+    index = backend.index
+    texts: dict[str, str] = {}
+    missing = []
+    for entry in entries:
+        text = index.search_text(tenant, entry)
+        if text is None:
+            missing.append(entry)
+        else:
+            texts[entry.interview_id] = text
+    if missing:
+        keys = await request.app[DATA_KEYS].get_many(tenant, [e.interview_id for e in missing])
+        for entry in missing:
+            record = backend.record(tenant, entry.interview_id)
+            if record is None:
+                continue
+            opened = unseal_fields(
+                keys.get(entry.interview_id), tenant, entry.interview_id, record.get("sealed", {})
+            )
+            text = "\n".join(
+                v or ""
+                for v in (opened["candidateName"], opened["candidateEmail"], record.get("position"))
+            ).lower()
+            index.remember_search_text(tenant, entry, text)
+            texts[entry.interview_id] = text
+    return texts
+
+
+@requires("interview:read")
+async def interview_counts(request: web.Request) -> web.Response:
+    tenant = principal(request).tenant_id
+    forwarded = await owner_or_forward(request, tenant)
+    if forwarded is not None:
+        return forwarded
+    return json_response(counts_view(request.app[BACKEND].counts(tenant)))
+
+
+@requires("interview:assess")
+async def assess_interview(request: web.Request) -> web.Response:
+    raise Problem(
+        400,
+        "POST /interviews/:id/assess is deprecated: the assessor runs automatically when the "
+        "interview ends; to re-run it use POST /a2a/interview/:id/retrigger-assessment",
+        code="deprecated",
+    )
