@@ -471,10 +471,10 @@ def kafka_status() -> ServiceStatus:
     address = f"{LOCALHOST}:{port}"
     pid = running_pid(paths.pid, _MARKER)
     if pid is not None:
-        answering = port_open(LOCALHOST, _read_state(paths).get("port", port))
-        return ServiceStatus(
-            "kafka", "running", address, pid, "" if answering else "starting or hung"
-        )
+        running_port = int(_read_state(paths).get("port", port))
+        answering = port_open(LOCALHOST, running_port)
+        detail = "" if answering else "not answering (starting, or hung)"
+        return ServiceStatus("kafka", "running", f"{LOCALHOST}:{running_port}", pid, detail)
     if port_open(LOCALHOST, port):
         return ServiceStatus("kafka", "foreign", address, None, "port taken by another process")
     return ServiceStatus("kafka", "stopped", address)

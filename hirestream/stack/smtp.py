@@ -333,10 +333,12 @@ async def check_smtp(host: str, port: int, time_limit: float = 5.0) -> None:
 
 
 def _configured() -> tuple[str, int] | None:
+    """``(SMTP_HOST, SMTP_PORT)`` when ``SMTP_HOST`` is set; the port defaults to 2525 as in
+    ``hirestream.settings``."""
     host = os.environ.get(HOST_ENV, "")
     if not host:
         return None
-    return host, env_port(CONFIGURED_PORT_ENV, 25)
+    return host, env_port(CONFIGURED_PORT_ENV, DEFAULT_PORT)
 
 
 def _running_port(pid: int) -> int | None:
