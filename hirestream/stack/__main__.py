@@ -28,8 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
-    # aiokafka warns while a fresh broker elects its group coordinator; our probe retries.
-    logging.getLogger("aiokafka").setLevel(logging.ERROR)
+    # aiokafka logs errors while a fresh broker elects its group coordinator (it retries);
+    # a real failure surfaces as our own error with the broker log tail.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 
     # Imported here: the CLI's --help needs none of the clients.
     from hirestream.stack.env import ensure_stack, stack_status, stop_stack
