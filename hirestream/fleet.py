@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from typing import Any
 
 import faust
 from aiokafka.partitioner import murmur2
 
 from hirestream.agents.interviews.agent import InterviewAgent, install
+from hirestream.replies import CORRELATION_ID, REPLY_TO, ReplyWaiter
 from hirestream.settings import Settings
 from hirestream.tables.declare import Tables, declare_tables, record_key, tenant_key
 from hirestream.tables.index import TenantIndex
@@ -41,9 +43,6 @@ def faust_app(settings: Settings) -> faust.App:
         topic_allow_declare=True,
         web_enabled=False,
         canonical_url=settings.web_url,
-        reply_to=names.reply_topic(settings.app_id, settings.worker_name),
-        reply_create_topic=True,
-        reply_expires=3600.0,
         processing_guarantee="at_least_once",
         table_standby_replicas=1,
         consumer_auto_offset_reset="earliest",
@@ -66,7 +65,6 @@ class Fleet:
                 partitions=partitions,
                 key_serializer="raw",
                 value_serializer="raw",
-                internal=True,  # declared by the worker at start, with our partition count
                 **kwargs,
             )
 
@@ -75,60 +73,62 @@ class Fleet:
         self.dead_letters = topic(names.DEAD_LETTERS)
         self.tables: Tables = declare_tables(self.app, partitions)
         self.index = TenantIndex()
+        self.replies = ReplyWaiter(
+            settings.kafka_bootstrap_servers,
+            names.reply_topic(settings.app_id, settings.worker_name),
+        )
+        self.app.service(self.replies)  # type: ignore[arg-type]  # instances are accepted
         self.agent = install(
             self.app,
             self.commands_topic,
-            InterviewAgent(self.tables, self.event_topics, self.dead_letters, self.index.note),
+            InterviewAgent(
+                self.tables, self.event_topics, self.dead_letters, self.index.note, self.app
+            ),
         )
-        self.app.on_partitions_assigned.connect(self._on_assigned)
-        self.app.on_partitions_revoked.connect(self._on_revoked)
-        self.topics_declared = asyncio.Event()
-        self.app.task(self._declare_topics)
+        self.app.on_partitions_assigned.connect(self._on_partitions_changed)  # type: ignore[arg-type]
+        self.app.on_partitions_revoked.connect(self._on_partitions_changed)  # type: ignore[arg-type]
 
-    async def _declare_topics(self) -> None:
-        """Create the topics that only this fleet produces to (Faust declares the ones it
-        consumes); until they exist the worker is not ready."""
-        for topic in (*self.event_topics.values(), self.dead_letters, self.commands_topic):
-            await topic.maybe_declare()
-        self.topics_declared.set()
-        log.info("event=topics.declared partitions=%s", self.settings.partitions)
-
-    async def _on_assigned(self, sender: Any, assigned: Any, **kwargs: Any) -> None:
-        self.index.invalidate()
-
-    async def _on_revoked(self, sender: Any, revoked: Any, **kwargs: Any) -> None:
+    async def _on_partitions_changed(self, sender: Any, *args: Any, **kwargs: Any) -> None:
+        """The listing index is derived state: rebuild it after any partition movement."""
         self.index.invalidate()
 
     # --- writes ---------------------------------------------------------------------------
 
     async def send(self, command: Command, timeout_s: float) -> Outcome:
         """Publish a command keyed by its tenant and wait for its outcome, at most
-        ``timeout_s`` seconds (Faust's ``ask`` has no deadline of its own)."""
+        ``timeout_s`` seconds in all."""
+        correlation_id = str(uuid.uuid4())
         try:
-            outcome: Outcome = await asyncio.wait_for(
-                self.agent.ask(
-                    value=codec.dumps(command),
+            async with asyncio.timeout(timeout_s):
+                await self.replies.positioned.wait()
+                answer = self.replies.expect(correlation_id)
+                await self.commands_topic.send(
                     key=command["tenantId"].encode(),
-                    correlation_id=command["commandId"],
-                ),
-                timeout_s,
-            )
+                    value=codec.dumps(command),
+                    headers={
+                        REPLY_TO: self.replies.topic.encode(),
+                        CORRELATION_ID: correlation_id.encode(),
+                    },
+                )
+                outcome: Outcome = await answer  # type: ignore[assignment]
         except TimeoutError as exc:
             raise CommandTimeout(command["commandId"]) from exc
+        finally:
+            self.replies.forget(correlation_id)
         return outcome
 
     # --- reads ----------------------------------------------------------------------------
 
     def partition_of(self, tenant_id: str) -> int:
         """The partition of a tenant: Kafka's default partitioner on the tenant id."""
-        return (murmur2(tenant_key(tenant_id)) & 0x7FFFFFFF) % self.settings.partitions
+        hashed: int = murmur2(tenant_key(tenant_id))
+        return (hashed & 0x7FFFFFFF) % self.settings.partitions
 
     def not_ready_reason(self) -> str | None:
-        if not self.topics_declared.is_set():
-            return "declaring topics"
         if self.app.rebalancing:
             return "rebalancing"
-        if self.app.in_recovery or not self.app.tables.recovery.completed.is_set():
+        recovery = self.app.tables.recovery  # type: ignore[attr-defined]
+        if self.app.in_recovery or not recovery.completed.is_set():
             return "recovering tables"
         return None
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import logging.config
 
 import faust
 
 from hirestream.fleet import Fleet
+from hirestream.provision import provision_topics
 from hirestream.settings import Settings
 from hirestream.web.app import create_web_app
 from hirestream.web.server import WebServer
@@ -36,7 +39,8 @@ def build_worker(settings: Settings) -> faust.Worker:
     (settings.data_dir / settings.worker_name).mkdir(parents=True, exist_ok=True)
     fleet = Fleet(settings)
     web_app = create_web_app(settings, fleet)
-    fleet.app.service(WebServer(web_app, settings.web_host, settings.web_port))
+    server = WebServer(web_app, settings.web_host, settings.web_port)
+    fleet.app.service(server)  # type: ignore[arg-type]  # instances are accepted
     return faust.Worker(
         fleet.app,
         loglevel=settings.log_level,
@@ -47,6 +51,8 @@ def build_worker(settings: Settings) -> faust.Worker:
 
 
 def run(settings: Settings) -> None:
+    logging.config.dictConfig(logging_config(settings.log_level))
+    asyncio.run(provision_topics(settings))
     logging.getLogger(__name__).info(
         "event=worker.starting name=%s broker=%s url=%s",
         settings.worker_name,

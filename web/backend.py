@@ -28,4 +28,4 @@ class InterviewBackend(Protocol):
     def index(self) -> Any: ...
 
 
-BACKEND: web.AppKey[InterviewBackend] = web.AppKey("backend", InterviewBackend)  # type: ignore[type-abstract]
+BACKEND: web.AppKey[InterviewBackend] = web.AppKey("backend")

@@ -103,7 +103,6 @@ def jwt_policy(
 
 
 def principal_from_jwt(token: str, policy: JwtPolicy) -> Principal:
-    options: dict[str, Any] = {"require": ["exp", "sub"]}
     try:
         claims = jwt.decode(
             token,
@@ -112,7 +111,7 @@ def principal_from_jwt(token: str, policy: JwtPolicy) -> Principal:
             issuer=policy.issuer or None,
             audience=policy.audience or None,
             leeway=policy.leeway_s,
-            options={**options, "verify_aud": bool(policy.audience)},
+            options={"require": ["exp", "sub"], "verify_aud": bool(policy.audience)},
         )
     except jwt.PyJWTError as exc:
         raise CredentialRejected(str(exc)) from exc

@@ -98,8 +98,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return json_response(
             problem_body(p.status, p.message, rid, p.code, p.extra), p.status, p.headers
         )
-    except web.HTTPRequestEntityTooLarge as exc:
-        message = f"Request body too large (at most {exc.max_size} bytes)"
+    except web.HTTPRequestEntityTooLarge:
+        limit = request.app._client_max_size
+        message = f"Request body too large (at most {limit} bytes)"
         return json_response(problem_body(413, message, rid, "body_too_large"), 413)
     except web.HTTPException as exc:
         if exc.status < 400:

@@ -61,11 +61,11 @@ class _Checker:
             if required:
                 self.errors.append(f"{field} is required")
             return None
-        value = body[field]
-        if not isinstance(value, str):
+        raw = body[field]
+        if not isinstance(raw, str):
             self.errors.append(f"{field} must be a string")
             return None
-        value = value.strip()
+        value = raw.strip()
         if required and not value:
             self.errors.append(f"{field} must not be empty")
         elif len(value) > max_len:

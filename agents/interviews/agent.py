@@ -9,13 +9,14 @@ the command without an answer).
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import faust
 
 from hirestream.agents.interviews.decide import Decision, count_change, decide
+from hirestream.replies import CORRELATION_ID, REPLY_TO
 from hirestream.tables.declare import Tables, record_key, tenant_key
 from hirestream.topics import codec
 from hirestream.topics.records import COMMAND_TYPES, Command, Event, Outcome, rejected
@@ -53,6 +54,21 @@ class InterviewAgent:
     event_topics: dict[str, Any]
     dead_letters: Any
     on_record: Callable[[str, dict[str, Any]], None]
+    app: faust.App
+
+    async def reply(self, headers: Mapping[str, bytes], outcome: Outcome) -> None:
+        """Send the outcome where the command asked for it (nothing when it did not)."""
+        reply_to = headers.get(REPLY_TO)
+        if not reply_to:
+            return
+        await self.app.producer.send(
+            reply_to.decode(),
+            None,
+            codec.dumps(outcome),
+            partition=0,
+            timestamp=None,
+            headers=[(CORRELATION_ID, headers.get(CORRELATION_ID, b""))],
+        )
 
     async def handle(self, raw: bytes | None, key: bytes | None, offset: int) -> Outcome:
         try:
@@ -120,15 +136,20 @@ class InterviewAgent:
 def install(app: faust.App, commands_topic: Any, step: InterviewAgent) -> Any:
     """Register the agent on ``app``; returns the Faust agent (its ``ask`` is the command bus)."""
 
-    async def interview_commands(stream: Any) -> AsyncIterator[Outcome]:
+    async def interview_commands(stream: Any) -> None:
         async for event in stream.events():
+            offset = event.message.offset
             try:
-                outcome = await step.handle(event.value, event.key, event.message.offset)
+                outcome = await step.handle(event.value, event.key, offset)
             except Exception as exc:  # answer every command, whatever happened
-                log.exception("event=command.failed offset=%s", event.message.offset)
+                log.exception("event=command.failed offset=%s", offset)
                 outcome = rejected(500, "internal_error", f"command failed: {type(exc).__name__}")
-            yield outcome
+            headers = {k: v for k, v in (event.headers or {}).items() if isinstance(v, bytes)}
+            try:
+                await step.reply(headers, outcome)
+            except Exception:
+                log.exception("event=reply.failed offset=%s", offset)
 
-    return app.agent(
-        commands_topic, name="interview-commands-agent", concurrency=1, use_reply_headers=True
-    )(interview_commands)
+    return app.agent(commands_topic, name="interview-commands-agent", concurrency=1)(
+        interview_commands
+    )

@@ -1,0 +1,89 @@
+"""Create the fleet's topics before the worker starts, with one partition count for all.
+
+Faust would declare some of them lazily; creating every command, event, dead-letter and
+changelog topic up front means the consumer's first metadata already has them all, and a
+topic that exists with another partition count stops the worker with a clear message instead
+of silently breaking co-partitioning (ARCHITECTURE.md rule 1).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from hirestream.settings import Settings
+from hirestream.topics import names
+
+log = logging.getLogger(__name__)
+
+#: Changelogs are compacted; short segments let compaction bound replay and drop old values.
+CHANGELOG_CONFIG = {
+    "cleanup.policy": "compact",
+    "segment.ms": "3600000",
+    "min.cleanable.dirty.ratio": "0.1",
+    "delete.retention.ms": "3600000",
+}
+
+
+#: A worker's reply topic: replies are only useful for seconds.
+REPLY_CONFIG = {"cleanup.policy": "delete", "retention.ms": "3600000"}
+
+
+class TopicMismatch(RuntimeError):
+    pass
+
+
+def changelog_topic(app_id: str, table: str) -> str:
+    return f"{app_id}-{table}-changelog"
+
+
+def wanted_topics(settings: Settings) -> dict[str, dict[str, str]]:
+    """Topic name -> topic config, for every topic the fleet needs."""
+    topics: dict[str, dict[str, str]] = {names.INTERVIEW_COMMANDS: {}, names.DEAD_LETTERS: {}}
+    topics.update({name: {} for name in names.EVENT_TOPICS})
+    for table in (names.INTERVIEWS_TABLE, names.COUNTS_TABLE, names.COMMANDS_TABLE):
+        topics[changelog_topic(settings.app_id, table)] = dict(CHANGELOG_CONFIG)
+    return topics
+
+
+async def provision_topics(settings: Settings) -> list[str]:
+    """Create missing topics; return the names created. Raises ``TopicMismatch`` when an
+    existing topic has another partition count."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        wanted = wanted_topics(settings)
+        existing = set(await admin.list_topics())
+        missing = [
+            NewTopic(name, settings.partitions, settings.replication_factor, topic_configs=cfg)
+            for name, cfg in wanted.items()
+            if name not in existing
+        ]
+        replies = names.reply_topic(settings.app_id, settings.worker_name)
+        if replies not in existing:
+            missing.append(
+                NewTopic(replies, 1, settings.replication_factor, topic_configs=REPLY_CONFIG)
+            )
+        if missing:
+            # another worker may create them at the same moment
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(missing)
+        described = await admin.describe_topics(list(wanted))
+        for topic in described:
+            count = len(topic.get("partitions", []))
+            if count != settings.partitions:
+                raise TopicMismatch(
+                    f"topic {topic['topic']} has {count} partitions, HIRESTREAM_PARTITIONS is "
+                    f"{settings.partitions}: every command, event and changelog topic must have "
+                    "the same partition count"
+                )
+        created = [t.name for t in missing]
+        log.info(
+            "event=topics.provisioned created=%d partitions=%d", len(created), settings.partitions
+        )
+        return created
+    finally:
+        await admin.close()

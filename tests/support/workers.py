@@ -1,0 +1,125 @@
+"""Real worker processes for integration and e2e tests: started with ``python -m hirestream
+worker`` against the real stack, waited on through HTTP, stopped or SIGKILLed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[2]
+TEST_JWT_SECRET = "test-secret-for-hirestream-tests-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Worker:
+    name: str
+    port: int
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+    _log: object = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api(self) -> str:
+        return f"{self.url}/api/v1"
+
+    def start(self) -> None:
+        log = self.log_path.open("ab")
+        self._log = log
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "hirestream", "worker"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace").splitlines()
+        except FileNotFoundError:
+            return ""
+        return "\n".join(text[-lines:])
+
+    async def wait_ready(self, timeout_s: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        async with aiohttp.ClientSession() as session:
+            while time.monotonic() < deadline:
+                if self.process is not None and self.process.poll() is not None:
+                    raise RuntimeError(f"worker {self.name} exited:\n{self.log_tail()}")
+                try:
+                    async with session.get(
+                        f"{self.api}/health/ready", timeout=aiohttp.ClientTimeout(total=2)
+                    ) as r:
+                        if r.status == 200:
+                            return
+                except (aiohttp.ClientError, TimeoutError):
+                    pass
+                await asyncio.sleep(0.3)
+        raise RuntimeError(f"worker {self.name} not ready in {timeout_s}s:\n{self.log_tail()}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no commit, no flush."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+def worker_env(
+    stack_env: dict[str, str],
+    *,
+    app_id: str,
+    name: str,
+    port: int,
+    data_dir: Path,
+    partitions: int = 12,
+    extra: dict[str, str] | None = None,
+) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HIRESTREAM_")}
+    env.update(stack_env)
+    env.update(
+        {
+            "HIRESTREAM_APP_ID": app_id,
+            "HIRESTREAM_WORKER_NAME": name,
+            "HIRESTREAM_PORT": str(port),
+            "HIRESTREAM_DATA_DIR": str(data_dir),
+            "HIRESTREAM_PARTITIONS": str(partitions),
+            "HIRESTREAM_JWT_SECRET": TEST_JWT_SECRET,
+            "HIRESTREAM_API_KEY_CACHE_TTL_S": "2",
+            "HIRESTREAM_COMMAND_TIMEOUT_S": "15",
+            "HIRESTREAM_LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra or {})
+    return env
