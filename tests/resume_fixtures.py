@@ -149,26 +149,39 @@ def once_per_document(reference: str) -> str:
 # ---- hostile files -----------------------------------------------------------------------
 
 
-def pdf_bytes(page_texts: list[str], *, pages: int | None = None) -> bytes:
-    """A small valid PDF. With ``pages``, that many pages all showing ``page_texts[0]``."""
-    count = pages if pages is not None else len(page_texts)
+def pdf_bytes(page_texts: list[str], *, pages: int | None = None, padding: int = 0) -> bytes:
+    """A small valid PDF, one page per text (lines 16 pt apart, Helvetica 11). With ``pages``,
+    that many pages all showing ``page_texts[0]`` (one shared content stream). ``padding``
+    adds an unreferenced stream of that many random bytes (a large file that is cheap to read).
+    """
+    contents = [text_content(text) for text in page_texts]
+    return pdf_from_contents(contents, pages=pages, padding=padding)
+
+
+def text_content(text: str, *, x: float = 72, y: float = 760) -> bytes:
+    lines = []
+    for line in text.split("\n"):
+        escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        lines.append(f"BT /F1 11 Tf {x} {y} Td ({escaped}) Tj ET")
+        y -= 16
+    return "\n".join(lines).encode("latin-1")
+
+
+def pdf_from_contents(
+    contents: list[bytes], *, pages: int | None = None, padding: int = 0
+) -> bytes:
+    """A PDF whose pages draw the given content streams with font ``/F1`` (Helvetica)."""
+    count = pages if pages is not None else len(contents)
+    streams = contents if pages is None else contents[:1]
     objects: list[bytes] = []
-    # 1: catalog, 2: pages, 3: font, then per distinct content stream, then page objects
-    contents = page_texts if pages is None else page_texts[:1]
+    # 1: catalog, 2: pages, 3: font, then the content streams, then the page objects
     first_content = 4
-    first_page = first_content + len(contents)
+    first_page = first_content + len(streams)
     kids = " ".join(f"{first_page + i} 0 R" for i in range(count))
     objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
     objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {count} >>".encode())
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-    for text in contents:
-        lines = []
-        y = 760
-        for line in text.split("\n"):
-            escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-            lines.append(f"BT /F1 11 Tf 72 {y} Td ({escaped}) Tj ET")
-            y -= 16
-        stream = "\n".join(lines).encode("latin-1")
+    for stream in streams:
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
     for i in range(count):
         content = first_content + (0 if pages is not None else i)
@@ -176,6 +189,9 @@ def pdf_bytes(page_texts: list[str], *, pages: int | None = None) -> bytes:
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
             f"/Resources << /Font << /F1 3 0 R >> >> /Contents {content} 0 R >>".encode()
         )
+    if padding:
+        junk = random_bytes(padding, seed=padding)
+        objects.append(b"<< /Length %d >>\nstream\n" % len(junk) + junk + b"\nendstream")
     return _assemble_pdf(objects)
 
 

@@ -1,0 +1,136 @@
+"""PDF extraction: pre-flight with pypdfium2, pdfplumber tuned as the corpus measurements say."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from hirestream.web.resume.config import Limits
+from hirestream.web.resume.errors import ResumeRejected
+from hirestream.web.resume.pdf_extract import (
+    attach_accents,
+    count_pages,
+    drop_icon_glyphs,
+    extract_pdf,
+    is_scan,
+)
+from tests import resume_fixtures as fx
+
+
+def _rejected(data: bytes, limits: Limits | None = None) -> ResumeRejected:
+    with pytest.raises(ResumeRejected) as info:
+        extract_pdf(data, limits or Limits())
+    return info.value
+
+
+def test_pages_in_order_with_paragraph_gaps() -> None:
+    pdf = extract_pdf(fx.pdf_bytes(["Jane Doe\nEngineer\n\nSkills", "Page two"]), Limits())
+    assert pdf.pages == ["Jane Doe\nEngineer\n\nSkills", "Page two"]
+    assert pdf.image_coverage == 0.0
+
+
+def test_words_are_not_glued_together() -> None:
+    # LaTeX-style: words placed by positioning, no space glyphs (x_tolerance=1, not 3)
+    content = b"BT /F1 11 Tf 72 700 Td [(Seasoned)-250(SRE)-250(leader)] TJ ET"
+    assert extract_pdf(fx.pdf_from_contents([content]), Limits()).pages == ["Seasoned SRE leader"]
+
+
+def test_page_count_is_cheap_even_for_thousands_of_pages() -> None:
+    data = fx.pdf_bytes(["x"], pages=10_000)
+    started = time.perf_counter()
+    assert count_pages(data) == 10_000
+    assert time.perf_counter() - started < 1.0
+
+
+def test_too_many_pages_refused_before_extraction() -> None:
+    error = _rejected(fx.pdf_bytes(["x"], pages=5000))
+    assert (error.status, error.code) == (422, "too_many_pages")
+    assert _rejected(fx.pdf_bytes(["x"], pages=3), Limits(max_pages=2)).code == "too_many_pages"
+
+
+def test_encrypted_pdf() -> None:
+    data = (fx.CORPUS_DIR / "pdfplumber_password-example.pdf").read_bytes()
+    assert _rejected(data).code == "encrypted"
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.5, 0.9])
+def test_truncated_pdf_is_corrupt(fraction: float) -> None:
+    data = fx.truncated((fx.CORPUS_DIR / "soupboss_01-Accountant.pdf").read_bytes(), fraction)
+    assert _rejected(data).code == "corrupt_document"
+
+
+def test_garbage_after_the_header_is_corrupt() -> None:
+    assert _rejected(b"%PDF-1.7\n" + fx.random_bytes(4096)).code == "corrupt_document"
+
+
+def test_rotated_text_is_not_reversed() -> None:
+    content = (
+        b"BT /F1 11 Tf 72 700 Td (Horizontal text) Tj ET "
+        b"BT /F1 11 Tf 0 1 -1 0 300 300 Tm (Sideways label) Tj ET"
+    )
+    text = extract_pdf(fx.pdf_from_contents([content]), Limits()).pages[0]
+    assert "Sideways" in text and "label" in text
+    assert "syawediS" not in text
+
+
+def test_fake_bold_page_is_deduplicated() -> None:
+    drawn_twice = (
+        b"BT /F1 11 Tf 72 700 Td (Professional Experience) Tj ET "
+        b"BT /F1 11 Tf 72.3 700 Td (Professional Experience) Tj ET"
+    )
+    assert extract_pdf(fx.pdf_from_contents([drawn_twice]), Limits()).pages == [
+        "Professional Experience"
+    ]
+
+
+def _char(
+    text: str, x0: float, top: float, width: float = 6.0, size: float = 10.0
+) -> dict[str, Any]:
+    return {
+        "text": text,
+        "x0": x0,
+        "x1": x0 + width,
+        "top": top,
+        "bottom": top + size,
+        "upright": True,
+        "fontname": "CMR10",
+    }
+
+
+def test_spacing_accent_over_a_letter_is_combined() -> None:
+    chars = [_char("e", 10, 100), _char("\u00b4", 11, 99, width=3), _char("t", 16, 100)]
+    assert [c["text"] for c in attach_accents(chars)] == ["é", "t"]
+
+
+def test_dotless_i_with_accent() -> None:
+    chars = [_char("\u0131", 10, 100, width=3), _char("\u00b4", 10, 99, width=3)]
+    assert [c["text"] for c in attach_accents(chars)] == ["í"]
+
+
+def test_typed_acute_used_as_apostrophe_is_kept() -> None:
+    # "don´t": the accent has its own place, it is not drawn over the n
+    chars = [_char("n", 10, 100), _char("\u00b4", 17, 100, width=3), _char("t", 21, 100)]
+    assert [c["text"] for c in attach_accents(chars)] == ["n", "\u00b4", "t"]
+
+
+def test_icon_fonts_dropped_and_dingbats_become_bullets() -> None:
+    chars = [
+        {**_char("z", 0, 0), "fontname": "ABCDEF+FontAwesome5Free-Solid"},
+        {**_char("n", 0, 0), "fontname": "Wingdings-Regular"},
+        {**_char("A", 0, 0), "fontname": "ABCDEF+Calibri"},
+    ]
+    assert [c["text"] for c in drop_icon_glyphs(chars)] == ["\u2022", "A"]
+
+
+def test_image_only_pdf_is_a_scan() -> None:
+    pdf = extract_pdf((fx.CORPUS_DIR / "textract_ocr_text.pdf").read_bytes(), Limits())
+    assert "".join(pdf.pages).strip() == ""
+    assert is_scan(pdf.image_coverage)
+
+
+def test_image_outside_the_page_does_not_make_a_scan() -> None:
+    pdf = extract_pdf((fx.CORPUS_DIR / "pdfplumber_malformed-932.pdf").read_bytes(), Limits())
+    assert not is_scan(pdf.image_coverage)
+    assert pdf.pages[0].split() == ["2021", "3", "31"]
