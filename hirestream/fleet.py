@@ -48,6 +48,9 @@ def faust_app(settings: Settings) -> faust.App:
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         broker_commit_interval=1.0,
+        # A worker that died is noticed after this long, and its partitions move on.
+        broker_session_timeout=settings.session_timeout_s,
+        broker_heartbeat_interval=min(3.0, settings.session_timeout_s / 3),
     )
 
 
@@ -61,7 +64,7 @@ class Fleet:
 
         def topic(name: str, **kwargs: Any) -> Any:
             return self.app.topic(
-                name,
+                settings.topic_prefix + name,
                 partitions=partitions,
                 key_serializer="raw",
                 value_serializer="raw",
@@ -121,7 +124,7 @@ class Fleet:
 
     def partition_of(self, tenant_id: str) -> int:
         """The partition of a tenant: Kafka's default partitioner on the tenant id."""
-        hashed: int = murmur2(tenant_key(tenant_id))
+        hashed: int = murmur2(tenant_id.encode())
         return (hashed & 0x7FFFFFFF) % self.settings.partitions
 
     def not_ready_reason(self) -> str | None:

@@ -8,6 +8,7 @@ of silently breaking co-partitioning (ARCHITECTURE.md rule 1).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 
@@ -42,11 +43,28 @@ def changelog_topic(app_id: str, table: str) -> str:
 
 def wanted_topics(settings: Settings) -> dict[str, dict[str, str]]:
     """Topic name -> topic config, for every topic the fleet needs."""
-    topics: dict[str, dict[str, str]] = {names.INTERVIEW_COMMANDS: {}, names.DEAD_LETTERS: {}}
-    topics.update({name: {} for name in names.EVENT_TOPICS})
+    prefix = settings.topic_prefix
+    topics: dict[str, dict[str, str]] = {
+        prefix + name: {} for name in (names.INTERVIEW_COMMANDS, names.DEAD_LETTERS)
+    }
+    topics.update({prefix + name: {} for name in names.EVENT_TOPICS})
     for table in (names.INTERVIEWS_TABLE, names.COUNTS_TABLE, names.COMMANDS_TABLE):
         topics[changelog_topic(settings.app_id, table)] = dict(CHANGELOG_CONFIG)
     return topics
+
+
+async def _partition_counts(
+    admin: AIOKafkaAdminClient, topics: list[str], time_limit_s: float = 30.0
+) -> dict[str, int]:
+    """Partition count per topic, waiting while new topics' metadata is still propagating."""
+    deadline = asyncio.get_running_loop().time() + time_limit_s
+    while True:
+        described = await admin.describe_topics(topics)
+        counts = {t["topic"]: len(t.get("partitions") or []) for t in described}
+        settled = all(counts.get(t, 0) > 0 for t in topics)
+        if settled or asyncio.get_running_loop().time() > deadline:
+            return {t: counts.get(t, 0) for t in topics}
+        await asyncio.sleep(0.2)
 
 
 async def provision_topics(settings: Settings) -> list[str]:
@@ -71,12 +89,11 @@ async def provision_topics(settings: Settings) -> list[str]:
             # another worker may create them at the same moment
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)
-        described = await admin.describe_topics(list(wanted))
-        for topic in described:
-            count = len(topic.get("partitions", []))
+        counts = await _partition_counts(admin, list(wanted))
+        for name, count in counts.items():
             if count != settings.partitions:
                 raise TopicMismatch(
-                    f"topic {topic['topic']} has {count} partitions, HIRESTREAM_PARTITIONS is "
+                    f"topic {name} has {count} partitions, HIRESTREAM_PARTITIONS is "
                     f"{settings.partitions}: every command, event and changelog topic must have "
                     "the same partition count"
                 )

@@ -44,6 +44,7 @@ class Settings:
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     database_url: str = "postgresql://hirestream:hirestream@127.0.0.1:55432/hirestream"
     app_id: str = "hirestream"
+    topic_prefix: str = ""
     partitions: int = 12
     replication_factor: int = 1
     worker_name: str = field(default_factory=socket.gethostname)
@@ -57,6 +58,7 @@ class Settings:
     jwt_algorithms: tuple[str, ...] = ("HS256",)
     jwt_issuer: str = ""
     jwt_audience: str = ""
+    session_timeout_s: float = 10.0
     command_timeout_s: float = 10.0
     forward_timeout_s: float = 5.0
     api_key_cache_ttl_s: float = 4.0
@@ -88,6 +90,7 @@ class Settings:
             kafka_bootstrap_servers=_env("KAFKA_BOOTSTRAP_SERVERS", cls.kafka_bootstrap_servers),
             database_url=_env("DATABASE_URL", cls.database_url),
             app_id=_env("HIRESTREAM_APP_ID", cls.app_id),
+            topic_prefix=_env("HIRESTREAM_TOPIC_PREFIX", ""),
             partitions=_env_int("HIRESTREAM_PARTITIONS", cls.partitions),
             replication_factor=_env_int("HIRESTREAM_REPLICATION_FACTOR", cls.replication_factor),
             worker_name=_env("HIRESTREAM_WORKER_NAME", socket.gethostname()),
@@ -101,6 +104,7 @@ class Settings:
             jwt_algorithms=algorithms,
             jwt_issuer=_env("HIRESTREAM_JWT_ISSUER", ""),
             jwt_audience=_env("HIRESTREAM_JWT_AUDIENCE", ""),
+            session_timeout_s=_env_float("HIRESTREAM_SESSION_TIMEOUT_S", cls.session_timeout_s),
             command_timeout_s=_env_float("HIRESTREAM_COMMAND_TIMEOUT_S", cls.command_timeout_s),
             forward_timeout_s=_env_float("HIRESTREAM_FORWARD_TIMEOUT_S", cls.forward_timeout_s),
             api_key_cache_ttl_s=_env_float("HIRESTREAM_API_KEY_CACHE_TTL_S", 4.0),

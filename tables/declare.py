@@ -14,18 +14,18 @@ from hirestream.topics import names
 
 @dataclass(frozen=True)
 class Tables:
-    interviews: Any  # "<tenantId>:<interviewId>" -> record (tombstones kept, see decide.py)
-    counts: Any  # "<tenantId>" -> {"byStatus": {...}, "offset": n}
-    command_log: Any  # "<tenantId>:<commandId>" -> {"fingerprint", "outcome", "at"}
+    interviews: Any  # b"<tenantId>:<interviewId>" -> record (tombstones kept, see decide.py)
+    counts: Any  # b"<tenantId>" -> {"byStatus": {...}, "offset": n}
+    command_log: Any  # b"<tenantId>:<commandId>" -> {"fingerprint", "outcome", "at"}
 
 
 def declare_tables(app: faust.App, partitions: int) -> Tables:
     def table(name: str, help_: str) -> Any:
-        return app.Table(
+        declared = app.Table(
             name,
             default=None,
             partitions=partitions,
-            schema=faust.Schema(key_type=bytes, key_serializer="raw", value_serializer="json"),
+            key_type=bytes,
             # Compaction must be able to bound replay (and, after a purge, drop the old
             # values): roll segments hourly, clean eagerly.
             extra_topic_configs={
@@ -35,6 +35,12 @@ def declare_tables(app: faust.App, partitions: int) -> Tables:
             },
             help=help_,
         )
+        # Keys are UTF-8 bytes, raw in the changelog both when written and when recovered,
+        # so recovery gives back the very keys the agent wrote. (Faust 0.15 otherwise writes
+        # them raw but decodes them as JSON during recovery.)
+        declared.key_serializer = "raw"
+        declared.value_serializer = "json"
+        return declared
 
     return Tables(
         interviews=table(names.INTERVIEWS_TABLE, "Interview records by tenant:interview id"),
@@ -45,6 +51,10 @@ def declare_tables(app: faust.App, partitions: int) -> Tables:
 
 def record_key(tenant_id: str, interview_id: str) -> bytes:
     return f"{tenant_id}:{interview_id}".encode()
+
+
+def command_key(tenant_id: str, command_id: str) -> bytes:
+    return f"{tenant_id}:{command_id}".encode()
 
 
 def tenant_key(tenant_id: str) -> bytes:

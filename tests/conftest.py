@@ -80,6 +80,17 @@ def auth(
     return {"Authorization": f"Bearer {token(tenant, role, permissions)}"}
 
 
+SEED_CREATE = {
+    "candidateName": "Jane Smith",
+    "candidateEmail": "jane@example.com",
+    "position": "Senior Engineer",
+    "level": "SENIOR",
+    "skills": ["TypeScript", "React", "Node.js"],
+    "jobDescription": "Build scalable platform services with modern tooling.",
+    "scheduledAt": "2024-02-01T10:00:00.000Z",
+}
+
+
 @pytest.fixture
 def tenant() -> Iterator[str]:
     yield f"tenant-{uuid.uuid4().hex[:10]}"

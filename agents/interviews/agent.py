@@ -17,7 +17,7 @@ import faust
 
 from hirestream.agents.interviews.decide import Decision, count_change, decide
 from hirestream.replies import CORRELATION_ID, REPLY_TO
-from hirestream.tables.declare import Tables, record_key, tenant_key
+from hirestream.tables.declare import Tables, command_key, record_key, tenant_key
 from hirestream.topics import codec
 from hirestream.topics.records import COMMAND_TYPES, Command, Event, Outcome, rejected
 
@@ -78,7 +78,7 @@ class InterviewAgent:
             log.warning("event=command.dead_lettered offset=%s reason=%s", offset, exc)
             return rejected(400, "malformed_command", str(exc))
         tenant, command_id = command["tenantId"], command["commandId"]
-        log_key = f"{tenant}:{command_id}".encode()
+        log_key = command_key(tenant, command_id)
         prior = self.tables.command_log.get(log_key)
         if prior is not None:
             if prior["fingerprint"] != command["fingerprint"]:

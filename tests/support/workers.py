@@ -85,7 +85,7 @@ class Worker:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
 
-    def stop(self, timeout_s: float = 30.0) -> None:
+    def stop(self, timeout_s: float = 15.0) -> None:
         if self.process is None or self.process.poll() is not None:
             return
         os.killpg(self.process.pid, signal.SIGTERM)
@@ -110,6 +110,7 @@ def worker_env(
     env.update(
         {
             "HIRESTREAM_APP_ID": app_id,
+            "HIRESTREAM_TOPIC_PREFIX": f"{app_id}.",
             "HIRESTREAM_WORKER_NAME": name,
             "HIRESTREAM_PORT": str(port),
             "HIRESTREAM_DATA_DIR": str(data_dir),
