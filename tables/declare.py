@@ -21,7 +21,7 @@ class Tables:
 
 def declare_tables(app: faust.App, partitions: int) -> Tables:
     def table(name: str, help_: str) -> Any:
-        declared = app.Table(
+        declared: Any = app.Table(
             name,
             default=None,
             partitions=partitions,

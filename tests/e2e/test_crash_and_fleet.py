@@ -85,7 +85,7 @@ async def test_sigkill_loses_no_accepted_command_and_counts_stay_exact(
                 )
 
         clients = asyncio.gather(*(client(n) for n in range(CLIENTS)))
-        while len(accepted) < CLIENTS * PER_CLIENT // 4:
+        while len(accepted) < CLIENTS * PER_CLIENT // 4:  # noqa: ASYNC110 (polling a count)
             await asyncio.sleep(0.05)
         worker.kill()  # commands are in flight: some published, some applied, none committed
         killed_at = len(accepted)
