@@ -1,0 +1,457 @@
+"""``POST /interviews/parse-resume`` over real HTTP, with the real parsers and child processes.
+
+The application here is a minimal one: the handler, the parser's cleanup context and a small
+error middleware that renders ``ResumeRejected`` the way the API does
+(``statusCode``/``message``/``error``/``code``/``requestId``). Authentication (403 without
+``interview:create``) belongs to the full application and is tested there.
+
+Every document of the shared corpus is uploaded; none may answer 5xx. Token F1 is measured
+against the reference text with running page headers/footers and page numbers kept once
+(``resume_fixtures.once_per_document``), since the endpoint drops them as the issue asks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from http import HTTPStatus
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from hirestream.web.resume.config import Limits
+from hirestream.web.resume.errors import ResumeRejected
+from hirestream.web.resume.handler import parse_resume
+from hirestream.web.resume.service import RESUME_PARSER, ResumeParser, resume_parser_ctx
+from tests import resume_fixtures as fx
+
+pytestmark = pytest.mark.integration
+
+ROUTE = "/api/v1/interviews/parse-resume"
+DEFAULT_TIMEOUT_S = Limits().timeout_s
+Client = TestClient[web.Request, web.Application]
+
+
+# ---- a minimal application ---------------------------------------------------------------
+
+
+@web.middleware
+async def resume_errors(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ResumeRejected as error:
+        headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
+        body = {
+            "statusCode": error.status,
+            "message": error.message,
+            "error": HTTPStatus(error.status).phrase,
+            "code": error.code,
+            "requestId": request.headers.get("X-Request-ID") or str(uuid.uuid4()),
+        }
+        return web.json_response(body, status=error.status, headers=headers)
+
+
+def make_app(limits: Limits | None = None) -> web.Application:
+    app = web.Application(middlewares=[resume_errors])
+    app.router.add_post(ROUTE, parse_resume)
+    if limits is None:
+        app.cleanup_ctx.append(resume_parser_ctx)
+    else:
+
+        async def parser_ctx(app: web.Application) -> AsyncIterator[None]:
+            parser = ResumeParser(limits)
+            await parser.start()
+            app[RESUME_PARSER] = parser
+            yield
+            await parser.close()
+
+        app.cleanup_ctx.append(parser_ctx)
+    return app
+
+
+@contextlib.asynccontextmanager
+async def serve(limits: Limits | None = None) -> AsyncIterator[Client]:
+    async with TestClient(TestServer(make_app(limits), host="127.0.0.1")) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+async def client() -> AsyncIterator[Client]:
+    async with serve() as c:
+        yield c
+
+
+def parser_of(client: Client) -> ResumeParser:
+    return client.app[RESUME_PARSER]
+
+
+async def upload(
+    client: Client,
+    data: bytes,
+    filename: str = "resume.pdf",
+    content_type: str = "application/octet-stream",
+) -> tuple[int, dict[str, Any]]:
+    form = aiohttp.FormData()
+    form.add_field("file", data, filename=filename, content_type=content_type)
+    async with client.post(ROUTE, data=form) as response:
+        body = await response.json()
+    assert response.status < 500, body
+    return response.status, body
+
+
+def assert_error(status: int, body: dict[str, Any], expected: tuple[int, str]) -> None:
+    assert (status, body["code"]) == expected, body
+    assert body["statusCode"] == status
+    assert body["error"] == HTTPStatus(status).phrase
+    assert body["message"]
+    assert body["requestId"]
+
+
+# ---- the corpus --------------------------------------------------------------------------
+
+CORPUS = fx.corpus_documents()  # raises (the module fails, never skips) when it is missing
+REFUSED = {
+    "pdfplumber_empty.pdf": (422, "empty_document"),
+    "pdfplumber_password-example.pdf": (422, "encrypted"),
+    "textract_ocr_text.pdf": (422, "no_text_layer"),
+}
+F1_FLOOR = 0.95
+F1_EXCEPTIONS = {
+    # The AltaCV icons carry /ActualText ("email:", "Date:") and hidden link URLs that pdftotext
+    # prints and pdfplumber cannot read; the visible text is all there. The research measured
+    # 0.898 for this file with the best pdfplumber settings and set its floor at 0.85.
+    "altacv_sample.pdf": 0.90,
+}
+# The reference of this document holds the date LibreOffice computed when it rendered the DATE
+# field; the document stores (and shows until refreshed) its last result, 4/24/2016.
+STORED_FIELD = {"oxpt_CA012-fldSimple.docx": "4/24/2016"}
+
+
+@pytest.mark.parametrize("doc", CORPUS, ids=[doc.name for doc in CORPUS])
+async def test_corpus_document_over_http(client: Client, doc: fx.CorpusDoc) -> None:
+    status, body = await upload(client, doc.path.read_bytes(), filename=doc.name)
+    if doc.name in REFUSED:
+        assert_error(status, body, REFUSED[doc.name])
+        return
+    assert status == 200, body
+    assert set(body) == {"resumeText", "originalLength"}
+    text = body["resumeText"]
+    assert text.strip()
+    assert body["originalLength"] >= len(text) * 0.9
+    if doc.name in STORED_FIELD:
+        assert text == STORED_FIELD[doc.name]
+        return
+    if not doc.ref_ok:
+        return  # e.g. mirrored pages written backwards in the reference
+    if doc.suffix == ".txt":
+        reference = doc.path.read_bytes().decode("utf-8-sig")
+    else:
+        reference_or_none = doc.reference()
+        assert reference_or_none is not None, f"reference of {doc.name} is missing"
+        reference = reference_or_none
+    f1 = fx.token_f1(text, fx.once_per_document(reference))
+    assert f1 >= F1_EXCEPTIONS.get(doc.name, F1_FLOOR), f"{doc.name}: token F1 {f1:.3f}"
+
+
+async def test_same_resume_as_pdf_and_docx_reads_the_same(client: Client) -> None:
+    for stem in ("soupboss_01-Accountant", "soupboss_02-Desktop_Support"):
+        _, pdf = await upload(client, (fx.CORPUS_DIR / f"{stem}.pdf").read_bytes())
+        _, docx = await upload(client, (fx.CORPUS_DIR / f"{stem}.docx").read_bytes())
+        assert fx.token_f1(pdf["resumeText"], docx["resumeText"]) >= 0.97, stem
+
+
+# ---- hostile and broken files ------------------------------------------------------------
+
+HOSTILE: dict[str, tuple[Callable[[], bytes], tuple[int, str]]] = {
+    "zip_bomb_docx": (fx.docx_zip_bomb, (422, "zip_bomb")),
+    "docx_with_5000_entries": (fx.docx_many_entries, (422, "zip_bomb")),
+    "docx_lying_about_its_size": (fx.docx_lying_sizes, (422, "zip_bomb")),
+    "pdf_with_5000_pages": (lambda: fx.pdf_bytes(["page"], pages=5000), (422, "too_many_pages")),
+    "truncated_pdf": (
+        lambda: fx.truncated((fx.CORPUS_DIR / "soupboss_01-Accountant.pdf").read_bytes()),
+        (422, "corrupt_document"),
+    ),
+    "pdf_flate_bomb": (fx.pdf_flate_bomb, (422, "too_much_memory")),
+    "empty_file": (lambda: b"", (422, "empty_document")),
+    "random_bytes": (fx.random_bytes, (415, "unsupported_type")),
+    "png_named_pdf": (fx.png_bytes, (415, "unsupported_type")),
+    "encrypted_docx": (fx.encrypted_office_bytes, (422, "encrypted")),
+    "legacy_doc": (
+        lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4096),
+        (415, "unsupported_type"),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+async def test_hostile_file_gets_its_4xx_in_time(client: Client, name: str) -> None:
+    make, expected = HOSTILE[name]
+    data = make()
+    started = time.perf_counter()
+    status, body = await upload(client, data, filename="resume.pdf", content_type="application/pdf")
+    elapsed = time.perf_counter() - started
+    assert_error(status, body, expected)
+    assert elapsed < DEFAULT_TIMEOUT_S, f"{name} took {elapsed:.1f}s"
+
+
+async def test_type_comes_from_the_bytes_not_the_name(client: Client) -> None:
+    docx = (fx.CORPUS_DIR / "soupboss_01-Accountant.docx").read_bytes()
+    pdf = (fx.CORPUS_DIR / "soupboss_01-Accountant.pdf").read_bytes()
+    status, named_right = await upload(client, docx, "cv.docx", "application/msword")
+    assert status == 200
+    status, named_pdf = await upload(client, docx, "cv.pdf", "application/pdf")
+    assert status == 200
+    assert named_pdf == named_right  # the same DOCX gives the same answer whatever its name
+    status, pdf_named_docx = await upload(client, pdf, "cv.docx", "text/plain")
+    assert status == 200
+    assert fx.token_f1(pdf_named_docx["resumeText"], named_right["resumeText"]) >= 0.97
+
+
+async def test_extraction_deadline_kills_the_child() -> None:
+    limits = Limits(timeout_s=0.5)
+    async with serve(limits) as client:
+        started = time.perf_counter()
+        data = (fx.CORPUS_DIR / "textract_two_column.pdf").read_bytes()  # about 2 s of work
+        status, body = await upload(client, data)
+        elapsed = time.perf_counter() - started
+        assert_error(status, body, (422, "timeout"))
+        assert elapsed < 2.0
+        parser = parser_of(client)
+        assert parser.stats.killed == 1
+        # the worker is fine afterwards
+        status, _ = await upload(client, fx.pdf_bytes(["Jane Doe"]))
+        assert status == 200
+
+
+async def test_memory_limit_is_configurable() -> None:
+    async with serve(Limits(memory_bytes=256 * 1024**2)) as client:
+        status, body = await upload(client, fx.pdf_flate_bomb(300 * 1024**2))
+        assert_error(status, body, (422, "too_much_memory"))
+        status, _ = await upload(client, (fx.CORPUS_DIR / "acv_cv.pdf").read_bytes())
+        assert status == 200  # a normal 5-page résumé fits in 256 MiB
+
+
+async def test_page_limit_is_configurable() -> None:
+    async with serve(Limits(max_pages=3)) as client:
+        status, body = await upload(client, (fx.CORPUS_DIR / "acv_cv.pdf").read_bytes())
+        assert_error(status, body, (422, "too_many_pages"))
+        assert "3" in body["message"]
+
+
+async def test_output_is_capped_and_original_length_is_raw() -> None:
+    async with serve(Limits(max_chars=500)) as client:
+        status, body = await upload(client, (fx.CORPUS_DIR / "acv_cv.pdf").read_bytes())
+        assert status == 200
+        assert len(body["resumeText"]) <= 500
+        assert body["originalLength"] > 10_000
+
+
+async def test_resume_parser_ctx_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HIRESTREAM_RESUME_MAX_CHARS", "300")
+    monkeypatch.setenv("HIRESTREAM_RESUME_SPARE_WORKERS", "0")
+    async with serve() as client:
+        assert parser_of(client).limits.max_chars == 300
+        status, body = await upload(client, (fx.CORPUS_DIR / "acv_cv.pdf").read_bytes())
+        assert status == 200
+        assert len(body["resumeText"]) <= 300
+
+
+# ---- size limit --------------------------------------------------------------------------
+
+
+async def test_upload_over_10_mib_is_413(client: Client) -> None:
+    data = fx.pdf_bytes(["x"], padding=10 * 1024 * 1024)
+    assert len(data) > 10 * 1024 * 1024
+    status, body = await upload(client, data)
+    assert_error(status, body, (413, "file_too_large"))
+
+
+def _pdf_of_size(size: int) -> bytes:
+    padding = size - len(fx.pdf_bytes(["Jane Doe"], padding=1)) + 1
+    for _ in range(5):
+        data = fx.pdf_bytes(["Jane Doe"], padding=padding)
+        if len(data) == size:
+            return data
+        padding += size - len(data)
+    raise AssertionError("could not build a PDF of the requested size")
+
+
+async def test_upload_limit_is_exact() -> None:
+    limits = Limits(max_bytes=256 * 1024)
+    async with serve(limits) as client:
+        status, body = await upload(client, _pdf_of_size(limits.max_bytes))
+        assert status == 200, body
+        status, body = await upload(client, _pdf_of_size(limits.max_bytes + 1))
+        assert_error(status, body, (413, "file_too_large"))
+
+
+def _multipart(boundary: str, parts: list[tuple[str, str | None, bytes]]) -> bytes:
+    out = b""
+    for name, filename, data in parts:
+        disposition = f'form-data; name="{name}"'
+        if filename is not None:
+            disposition += f'; filename="{filename}"'
+        out += (
+            f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode() + data + b"\r\n"
+        )
+    return out + f"--{boundary}--\r\n".encode()
+
+
+async def test_streamed_upload_without_content_length_stops_at_the_limit() -> None:
+    limits = Limits(max_bytes=64 * 1024)
+    body = _multipart("b0undary", [("file", "big.pdf", b"%PDF-1.4 " + b"x" * 1024 * 1024)])
+
+    async def chunks() -> AsyncIterator[bytes]:  # sent chunked: no Content-Length
+        for start in range(0, len(body), 16 * 1024):
+            yield body[start : start + 16 * 1024]
+
+    async with serve(limits) as client:
+        headers = {"Content-Type": "multipart/form-data; boundary=b0undary"}
+        async with client.post(ROUTE, data=chunks(), headers=headers) as response:
+            assert response.status == 413
+            assert (await response.json())["code"] == "file_too_large"
+        assert parser_of(client).stats.completed == 0  # refused before any extraction
+
+
+# ---- malformed requests ------------------------------------------------------------------
+
+
+async def _post_raw(client: Client, body: bytes, content_type: str) -> tuple[int, dict[str, Any]]:
+    async with client.post(ROUTE, data=body, headers={"Content-Type": content_type}) as response:
+        payload = await response.json()
+        return response.status, payload
+
+
+async def test_missing_file_field_is_400(client: Client) -> None:
+    form = aiohttp.FormData(default_to_multipart=True)
+    form.add_field("name", "Jane")
+    async with client.post(ROUTE, data=form) as response:
+        assert_error(response.status, await response.json(), (400, "file_missing"))
+
+
+async def test_file_under_another_field_name_is_400(client: Client) -> None:
+    body = _multipart("xyz", [("resume", "cv.pdf", fx.pdf_bytes(["Jane"]))])
+    status, payload = await _post_raw(client, body, "multipart/form-data; boundary=xyz")
+    assert_error(status, payload, (400, "file_missing"))
+    assert "resume" in payload["message"]
+
+
+async def test_two_files_are_400(client: Client) -> None:
+    form = aiohttp.FormData()
+    form.add_field("file", fx.pdf_bytes(["One"]), filename="a.pdf")
+    form.add_field("file", fx.pdf_bytes(["Two"]), filename="b.pdf")
+    async with client.post(ROUTE, data=form) as response:
+        assert_error(response.status, await response.json(), (400, "too_many_files"))
+    body = _multipart("xyz", [("other", "a.pdf", b"%PDF-"), ("file", "b.pdf", b"%PDF-")])
+    status, payload = await _post_raw(client, body, "multipart/form-data; boundary=xyz")
+    assert_error(status, payload, (400, "too_many_files"))
+
+
+async def test_extra_form_fields_are_ignored(client: Client) -> None:
+    form = aiohttp.FormData()
+    form.add_field("note", "hello")
+    form.add_field("file", fx.pdf_bytes(["Jane Doe"]), filename="cv.pdf")
+    async with client.post(ROUTE, data=form) as response:
+        assert response.status == 200
+        assert (await response.json())["resumeText"] == "Jane Doe"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b'{"file": "x"}', "application/json"),
+        (b"file=abc", "application/x-www-form-urlencoded"),
+        (b"plain", "text/plain"),
+        (b"--x\r\n", "multipart/form-data"),  # no boundary parameter
+        (b"--x\r\n", "multipart/mixed; boundary=x"),
+    ],
+)
+async def test_non_multipart_body_is_400(client: Client, body: bytes, content_type: str) -> None:
+    status, payload = await _post_raw(client, body, content_type)
+    assert_error(status, payload, (400, "not_multipart"))
+
+
+async def test_garbage_multipart_body_is_400(client: Client) -> None:
+    status, payload = await _post_raw(
+        client, b"this is not multipart at all", "multipart/form-data; boundary=zzz"
+    )
+    assert status == 400
+    assert payload["code"] in {"malformed_multipart", "file_missing"}
+
+
+async def test_request_id_is_echoed(client: Client) -> None:
+    form = aiohttp.FormData()
+    form.add_field("file", b"", filename="empty.pdf")
+    async with client.post(ROUTE, data=form, headers={"X-Request-ID": "req-42"}) as response:
+        assert (await response.json())["requestId"] == "req-42"
+
+
+async def test_stalled_upload_gets_408() -> None:
+    limits = Limits(upload_timeout_s=0.5)
+    async with serve(limits) as client:
+        assert client.server.port is not None
+        reader, writer = await asyncio.open_connection("127.0.0.1", client.server.port)
+        head = (
+            f"POST {ROUTE} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n"
+            "Content-Type: multipart/form-data; boundary=b\r\n\r\n"
+            '--b\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF-1.4'
+        )
+        writer.write(head.encode())
+        await writer.drain()
+        started = time.perf_counter()
+        status_line = await asyncio.wait_for(reader.readline(), timeout=5)
+        assert time.perf_counter() - started < 3
+        assert b" 408 " in status_line
+        writer.close()
+
+
+# ---- concurrency -------------------------------------------------------------------------
+
+
+async def test_ten_large_uploads_at_once_are_bounded() -> None:
+    limits = Limits(max_pending=4)
+    big = fx.pdf_bytes(["Large file"], padding=9 * 1024 * 1024)
+    lags: list[float] = []
+    stop = asyncio.Event()
+
+    async def ticker() -> None:
+        loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            before = loop.time()
+            await asyncio.sleep(0.01)
+            lags.append(loop.time() - before - 0.01)
+
+    async with serve(limits) as client:
+        tick = asyncio.create_task(ticker())
+        results = await asyncio.gather(*(upload(client, big) for _ in range(10)))
+        stop.set()
+        await tick
+        parser = parser_of(client)
+        assert [status for status, _ in results] == [200] * 10
+        assert all(body["resumeText"] == "Large file" for _, body in results)
+        assert parser.stats.peak_active <= limits.concurrency
+        assert parser.stats.peak_pending <= limits.max_pending
+        assert max(lags) < 0.5, f"event loop stalled for {max(lags):.2f}s"
+
+
+async def test_busy_worker_answers_503_with_retry_after() -> None:
+    limits = Limits(max_pending=1, queue_timeout_s=0.2)
+    slow = (fx.CORPUS_DIR / "textract_two_column.pdf").read_bytes()
+    async with serve(limits) as client:
+        first = asyncio.create_task(upload(client, slow))
+        await asyncio.sleep(0.3)
+        form = aiohttp.FormData()
+        form.add_field("file", fx.pdf_bytes(["Jane"]), filename="cv.pdf")
+        async with client.post(ROUTE, data=form) as response:
+            assert_error(response.status, await response.json(), (503, "busy"))
+            assert response.headers["Retry-After"] == "1"
+        status, _ = await first
+        assert status == 200

@@ -1,0 +1,92 @@
+"""Entry point of the extraction child process: ``python -m hirestream.web.resume.worker LIMITS``.
+
+``LIMITS`` is the JSON of ``config.Limits``. The child
+
+1. limits itself: ``RLIMIT_AS`` (address space, ``memory_bytes``), ``RLIMIT_CPU`` (a backstop
+   for an orphaned child; the parent kills it at the wall-clock deadline) and no core dumps;
+2. imports the document libraries and writes ``ready`` on stdout, so a spare child can wait,
+   warm, for its document;
+3. reads the document from stdin until end of file, runs ``extract``, writes one JSON object on
+   stdout and exits at once (``os._exit``): ``{"ok": true, "result": {...}}`` or
+   ``{"ok": false, "code": "...", "message": "..."}``.
+
+One child handles one document, so nothing a document does can leak into the next one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import resource
+import sys
+import warnings
+from typing import Any
+
+READY = b"ready\n"
+_OUT_OF_MEMORY = b'{"ok": false, "code": "too_much_memory"}'
+_CPU_MARGIN_S = 10
+
+
+def _limit_resources(memory_bytes: int, timeout_s: float) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    cpu = math.ceil(timeout_s) * 2 + _CPU_MARGIN_S
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _peak_rss_kib() -> int:
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # KiB on Linux
+
+
+def _answer(payload: dict[str, Any]) -> None:
+    sys.stdout.buffer.write(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+    sys.stdout.buffer.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    from hirestream.web.resume.config import Limits
+
+    limits = Limits.from_dict(json.loads(args[0])) if args else Limits.from_env()
+    _limit_resources(limits.memory_bytes, limits.timeout_s)
+    logging.disable(logging.CRITICAL)  # pdfminer warns about every oddity of a file
+    warnings.simplefilter("ignore")
+
+    from hirestream.web.resume.errors import ResumeRejected
+    from hirestream.web.resume.extract import extract, preload
+
+    preload()
+    sys.stdout.buffer.write(READY)
+    sys.stdout.buffer.flush()
+
+    data = sys.stdin.buffer.read()
+    try:
+        result = extract(data, limits)
+    except ResumeRejected as error:
+        _answer({"ok": False, "code": error.code, "message": error.message})
+        return 0
+    except MemoryError:
+        del data
+        sys.stdout.buffer.write(_OUT_OF_MEMORY)
+        sys.stdout.buffer.flush()
+        return 0
+    except RecursionError:
+        _answer({"ok": False, "code": "corrupt_document"})
+        return 0
+    except Exception as error:  # a parser bug on a strange file: refuse the file, say why
+        _answer({"ok": False, "code": "extraction_failed", "detail": type(error).__name__})
+        return 0
+    payload = result.to_dict()
+    payload["peakRssKib"] = _peak_rss_kib()
+    _answer({"ok": True, "result": payload})
+    return 0
+
+
+if __name__ == "__main__":
+    status = main()
+    sys.stdout.flush()
+    # Skip the interpreter's teardown (tens of milliseconds with the libraries loaded): the
+    # answer is written and flushed, and the process holds nothing else worth cleaning up.
+    os._exit(status)
