@@ -20,9 +20,8 @@ from hirestream.web.commands import COMMAND_TIMEOUT
 from hirestream.web.credentials import jwt_policy
 from hirestream.web.errors import error_middleware, request_id_middleware
 
-# RESUME from hirestream.web.resume.handler import parse_resume
-# RESUME from hirestream.web.resume.service import resume_parser_ctx
-from hirestream.web.views import apikeys, health, interviews
+from hirestream.web.resume.service import resume_parser_ctx
+from hirestream.web.views import apikeys, health, interviews, resume
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)
 
@@ -55,7 +54,7 @@ def add_routes(app: web.Application, prefix: str) -> None:
     r = app.router
     r.add_get(f"{prefix}/health/live", health.live)
     r.add_get(f"{prefix}/health/ready", health.ready)
-    # RESUME r.add_post(f"{prefix}/interviews/parse-resume", parse_resume)
+    r.add_post(f"{prefix}/interviews/parse-resume", resume.parse_resume)
     r.add_get(f"{prefix}/interviews/counts", interviews.interview_counts)
     r.add_post(f"{prefix}/interviews", interviews.create_interview)
     r.add_get(f"{prefix}/interviews", interviews.list_interviews)
@@ -79,6 +78,6 @@ def create_web_app(settings: Settings, backend: InterviewBackend) -> web.Applica
     app[routing.FORWARD_TIMEOUT] = settings.forward_timeout_s
     app[COMMAND_TIMEOUT] = settings.command_timeout_s
     app[interviews.CALLBACK_HTTP_HOSTS] = settings.callback_http_hosts
-    app.cleanup_ctx.extend([_database, _http_client])  # RESUME
+    app.cleanup_ctx.extend([_database, _http_client, resume_parser_ctx])
     add_routes(app, settings.api_prefix)
     return app
