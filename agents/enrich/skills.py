@@ -17,9 +17,12 @@ from hirestream.agents.enrich.text import compact, fold, key, tokens, without_ve
 
 _PARENTHESIS = re.compile(r"\s*[(\[][^)\]]*(?:[)\]]|$)\s*")
 _LEADING_FILLER = re.compile(
-    r"^(?:(?:working|hands-on|strong|solid|good|excellent|deep|advanced|basic|expert|proven)\s+)*"
+    r"^(?:(?:working|hands-on|strong|solid|good|excellent|deep|advanced|basic|proven)\s+)*"
     r"(?:(?:knowledge|experience|expertise|proficiency|familiarity|skills?)\s+(?:of|in|with)\s+"
-    r"|proficient\s+(?:in|with)\s+|familiar\s+with\s+|expert\s+in\s+)?"
+    r"|(?:proficient|expert|experienced|skilled|familiar)\s+(?:in|with)\s+)?"
+)
+_VENDOR = re.compile(
+    r"^(?:ms|microsoft|apache|google|amazon|oracle|ibm|adobe|atlassian|hashicorp)\s+(?=\S)"
 )
 _TRAILING_FILLER = re.compile(
     r"(?:\s+(?:programming|language|lang|framework|frameworks|development|developer|library|"
@@ -27,6 +30,7 @@ _TRAILING_FILLER = re.compile(
     r"scripting|technologies|technology|tools?))+$"
 )
 _SEPARATORS = re.compile(r"\s*(?:/|,|;|&|\||\+\s|\band\b)\s*")
+_CLAUSES = re.compile(r"[,;:|()\[\]{}<>•·!?\"\n]|\.(?=\s|$)|\s[-–—]\s")
 
 
 def _lookup(term_key: str, taxonomy: Taxonomy) -> str | None:
@@ -47,7 +51,12 @@ def _variants(term_key: str) -> Iterator[str]:
         yield trimmed
         if (bare := without_version(trimmed)) is not None:
             yield bare
-    squeezed = compact(trimmed or term_key)
+    base = trimmed or unbracketed or term_key
+    if (unbranded := _VENDOR.sub("", base)) != base:
+        yield unbranded
+    if len(base) > 3 and base.endswith("s") and not base.endswith("ss"):
+        yield base[:-1]  # a plural: "Vector DBs", "Gitlabs"
+    squeezed = compact(base)
     if len(squeezed) > 4 and squeezed.endswith("js"):
         yield squeezed[:-2]
 
@@ -101,9 +110,15 @@ def skills_in_text(
     "react to incidents" name nothing.
     """
     tax = taxonomy or load_taxonomy()
-    words = tokens(text)
-    folded = [fold(w) for w in words]
     found: dict[str, None] = {}
+    for clause in _CLAUSES.split(text):
+        _scan(tokens(clause), tax, lenient, found)
+    return list(found)
+
+
+def _scan(words: list[str], tax: Taxonomy, lenient: bool, found: dict[str, None]) -> None:
+    """Greedy longest-phrase matching over the words of one clause."""
+    folded = [fold(w) for w in words]
     i = 0
     while i < len(words):
         step = 1
@@ -118,7 +133,6 @@ def skills_in_text(
                 step = size
                 break
         i += step
-    return list(found)
 
 
 def _text_hit(phrase: str, spelled: str | None, tax: Taxonomy, lenient: bool) -> str | None:

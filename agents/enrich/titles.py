@@ -2,9 +2,10 @@
 
 ``Sr Engineer`` → ``Senior Engineer``, ``sr. swe`` → ``Senior Software Engineer``, ``Front-end
 Dev`` → ``Frontend Developer``, ``Eng Mgr`` → ``Engineering Manager``. Words the vocabulary does
-not know keep the caller's spelling (a company or team name), except that a title typed all in
-lower or upper case gets capitalised words. Punctuation and parentheses stay where they were.
-Applying ``canonical_title`` to its own output changes nothing.
+not know keep the caller's spelling (a company or team name, ``MERN``), except that they are
+capitalised when all of them were typed in lower case, or when the whole title was shouted in
+upper case. Punctuation and parentheses stay where they were. Applying ``canonical_title`` to its
+own output changes nothing.
 """
 
 from __future__ import annotations
@@ -28,7 +29,21 @@ class _Word:
     join: str = " "  # what stood before it: a space or a slash
 
 
-def _words(title: str) -> list[_Word]:
+def _skill_spelling(word_key: str, tax: Taxonomy) -> str | None:
+    """The skill ``word_key`` is a spelling of (``nodejs`` → ``Node.js``), if any."""
+    skill_id = tax.alias_index.get(word_key)
+    if skill_id and compact(key(tax.skills[skill_id].name)) == compact(word_key):
+        return tax.skills[skill_id].name
+    return None
+
+
+def _spelled_whole(core: str, tax: Taxonomy) -> bool:
+    """A word with a slash that is one term (``CI/CD``, ``TCP/IP``), not two (``UI/UX``)."""
+    whole = key(core)
+    return "/" in core and (whole in tax.titles.forms or _skill_spelling(whole, tax) is not None)
+
+
+def _words(title: str, tax: Taxonomy) -> list[_Word]:
     words: list[_Word] = []
     for chunk in title.split():
         match = _CHUNK.match(chunk)
@@ -36,7 +51,7 @@ def _words(title: str) -> list[_Word]:
         if not core:
             words.append(_Word(chunk))
             continue
-        parts = core.split("/")
+        parts = [core] if _spelled_whole(core, tax) else core.split("/")
         for n, part in enumerate(parts):
             words.append(
                 _Word(
@@ -63,9 +78,15 @@ def _glued(words: list[_Word], start: int, size: int) -> bool:
     """True when ``size`` words from ``start`` are separated by plain spaces only."""
     run = words[start : start + size]
     return len(run) == size and all(
-        (n == 0 or w.join == " ") and (n == 0 or not w.prefix) and (n == size - 1 or not w.suffix)
+        _wordlike(w.text)
+        and (n == 0 or (w.join == " " and not w.prefix))
+        and (n == size - 1 or not w.suffix)
         for n, w in enumerate(run)
     )
+
+
+def _wordlike(text: str) -> bool:
+    return any(c.isalnum() for c in text)
 
 
 def _phrase(words: list[_Word], start: int, tax: Taxonomy) -> tuple[str, int] | None:
@@ -77,14 +98,14 @@ def _phrase(words: list[_Word], start: int, tax: Taxonomy) -> tuple[str, int] | 
     for size in (3, 2):
         if not _glued(words, start, size):
             continue
-        joined = key(" ".join(w.text for w in words[start : start + size]))
-        skill_id = tax.alias_index.get(joined)
-        if skill_id and compact(key(tax.skills[skill_id].name)) == compact(joined):
-            return tax.skills[skill_id].name, size
+        name = _skill_spelling(key(" ".join(w.text for w in words[start : start + size])), tax)
+        if name is not None:
+            return name, size
     return None
 
 
-def _single(words: list[_Word], i: int, tax: Taxonomy, *, first: bool, recase: bool) -> str:
+def _single(words: list[_Word], i: int, tax: Taxonomy, *, first: bool) -> str | None:
+    """The canonical form of one word, or None when the vocabulary does not know it."""
     vocab = tax.titles
     text = words[i].text
     k = key(text)
@@ -102,21 +123,31 @@ def _single(words: list[_Word], i: int, tax: Taxonomy, *, first: bool, recase: b
         return vocab.forms[k]
     if k in vocab.minor:
         return text[:1].upper() + text[1:].lower() if first else text.lower()
-    skill_id = tax.alias_index.get(k)
-    if skill_id and compact(key(tax.skills[skill_id].name)) == compact(k):
-        return tax.skills[skill_id].name
-    if recase and text.isascii() and text.isalpha():
-        return text[:1].upper() + text[1:].lower()
-    return text
+    return _skill_spelling(k, tax)
+
+
+def _recased(unknown: list[str], typed: list[str], known: list[str]) -> bool:
+    """Capitalise unknown words when all were typed in lower case, or when the whole title was
+    typed in upper case and a known word shows it was shouting (``SR`` → ``Senior``); an
+    upper-case word in a normally typed title is an acronym (``MERN``) and stays."""
+    cased = [w for w in unknown if w.lower() != w.upper()]
+    if not cased:
+        return False
+    if all(w.islower() for w in cased):
+        return True
+    shouting = all(w.isupper() for w in typed if w.lower() != w.upper())
+    return shouting and any(not form.isupper() for form in known if form.lower() != form.upper())
 
 
 def canonical_title(title: str, taxonomy: Taxonomy | None = None) -> str:
     """The canonical spelling of a job title (see the module docstring)."""
     tax = taxonomy or load_taxonomy()
     text = " ".join(unicodedata.normalize("NFKC", title).split())
-    recase = text.islower() or text.isupper()
-    words = _words(text)
+    words = _words(text, tax)
     out: list[_Word] = []
+    unknown: list[int] = []  # positions in ``out`` of words the vocabulary does not know
+    typed: list[str] = []  # every word as typed
+    known: list[str] = []  # the canonical forms of the known ones
     i = 0
     while i < len(words):
         word = words[i]
@@ -126,16 +157,28 @@ def canonical_title(title: str, taxonomy: Taxonomy | None = None) -> str:
             continue
         phrase = _phrase(words, i, tax)
         if phrase is not None:
-            form, size = phrase
-            out.append(replace(word, text=form, suffix=words[i + size - 1].suffix))
+            merged, size = phrase
+            typed += [w.text for w in words[i : i + size]]
+            known.append(merged)
+            out.append(replace(word, text=merged, suffix=words[i + size - 1].suffix))
             i += size
             continue
-        form = _single(words, i, tax, first=not out, recase=recase)
+        found = _single(words, i, tax, first=not out)
+        typed.append(word.text)
+        if found is None:
+            unknown.append(len(out))
+        else:
+            known.append(found)
+        form = word.text if found is None else found
         suffix = word.suffix
         if suffix.startswith(".") and key(form) != key(word.text):
             suffix = suffix[1:]  # the dot of an abbreviation spelled out: "Sr." → "Senior"
         out.append(replace(word, text=form, suffix=suffix))
         i += 1
+    if _recased([out[n].text for n in unknown], typed, known):
+        for n in unknown:
+            if out[n].text.isascii() and out[n].text.isalpha():
+                out[n] = replace(out[n], text=out[n].text[:1].upper() + out[n].text[1:].lower())
     return "".join(
         (w.join if n else "") + w.prefix + w.text + w.suffix for n, w in enumerate(out)
     ).strip()
@@ -146,7 +189,7 @@ def title_level(title: str, taxonomy: Taxonomy | None = None) -> str | None:
     tax = taxonomy or load_taxonomy()
     found = [
         level
-        for word in _words(canonical_title(title, tax))
+        for word in _words(canonical_title(title, tax), tax)
         if (entry := tax.titles.seniority.get(key(word.text))) and (level := entry[1])
     ]
     return max(found, key=_LEVELS.index) if found else None
