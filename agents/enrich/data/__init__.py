@@ -1,0 +1,1 @@
+"""Data shipped with the enrichment agent: ``taxonomy.json`` (a package so it is installed too)."""
