@@ -74,7 +74,9 @@ class InterviewAgent:
         try:
             command = parse_command(raw, key)
         except codec.MalformedMessage as exc:
-            await self.dead_letters.send(key=key, value=raw or b"", headers={"reason": str(exc)})
+            await self.dead_letters.send(
+                key=key, value=raw or b"", headers={"reason": str(exc).encode()}
+            )
             log.warning("event=command.dead_lettered offset=%s reason=%s", offset, exc)
             return rejected(400, "malformed_command", str(exc))
         tenant, command_id = command["tenantId"], command["commandId"]
