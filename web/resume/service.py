@@ -115,6 +115,10 @@ class ResumeParser:
         self._closed = False
         self._replenish()
 
+    async def wait_ready(self) -> None:
+        """Wait until the spare children being started are ready (benchmarks, tests)."""
+        await asyncio.gather(*list(self._spawning), return_exceptions=True)
+
     async def close(self) -> None:
         """Stop spawning, kill spare and running children, and reap them."""
         self._closed = True

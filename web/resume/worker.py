@@ -37,6 +37,15 @@ def _limit_resources(memory_bytes: int, timeout_s: float) -> None:
 
 
 def _peak_rss_kib() -> int:
+    """Peak resident memory of this process image. ``VmHWM`` starts afresh at ``exec``;
+    ``ru_maxrss`` would also count the parent's memory copied by ``fork`` before it."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # KiB on Linux
 
 
