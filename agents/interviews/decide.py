@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from hirestream.agents.interviews.content import canonical_content, raw_payload
 from hirestream.agents.interviews.states import (
     EDITABLE_STATES,
     allowed_user_actions,
@@ -130,8 +131,16 @@ def _create(record: dict[str, Any] | None, command: Command, offset: int) -> Dec
     if record is not None:
         return Decision(rejected(409, "already_exists", "An interview with this id already exists"))
     at = command["issuedAt"]
+    payload = dict(command["payload"])
+    raw = payload.pop("rawPayload", None) or raw_payload(payload)
+    resume_skills = payload.pop("resumeSkills", None)
     new: dict[str, Any] = {
-        **command["payload"],
+        **payload,
+        **canonical_content(
+            raw,
+            has_resume="candidateResume" in payload.get("sealed", {}),
+            resume_skills=resume_skills,
+        ),
         "id": command["interviewId"],
         "tenantId": command["tenantId"],
         "version": 1,
@@ -158,10 +167,22 @@ def _update(record: dict[str, Any] | None, command: Command, offset: int) -> Dec
     if touches_content and state not in EDITABLE_STATES:
         return Decision(_not_allowed(state, "edit content"))
     cleared = changes.pop("sealedCleared", [])
+    raw_changes = changes.pop("rawPayload", None) or raw_payload(changes)
+    resume_skills = changes.pop("resumeSkills", None)
     new = {**record, **changes}
     if "sealed" in changes or cleared:
         sealed = {**record.get("sealed", {}), **changes.get("sealed", {})}
         new["sealed"] = {k: v for k, v in sealed.items() if k not in cleared}
+    if touches_content:
+        new.update(
+            canonical_content(
+                {**record.get("rawPayload", {}), **raw_changes},
+                has_resume="candidateResume" in new.get("sealed", {}),
+                resume_skills=resume_skills,
+                previous=record,
+                role_family=record.get("roleFamilyOverride"),
+            )
+        )
     if requested_status is not None and requested_status != record.get("status"):
         target = user_status_target(state, requested_status)
         if target is None:

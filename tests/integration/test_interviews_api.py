@@ -381,3 +381,85 @@ async def test_api_keys_lifecycle(http: aiohttp.ClientSession, worker: Worker, t
                 break
         await asyncio.sleep(0.2)
     assert r.status == 401
+
+
+SEED_RAW = {
+    "candidateName": "Jane Smith",
+    "candidateEmail": "jane@example.com",
+    "position": "Sr Engineer",
+    "level": "SENIOR",
+    "skills": ["ReactJS", "TS", "Node.js"],
+    "jobDescription": "Build scalable platform services...",
+    "callbackUrl": "https://ats.example.com/webhook",
+    "candidateResume": (
+        "Jane Smith\nSenior Software Engineer\n\nExperience\n"
+        "Acme Corp, Senior Engineer (2019-2024)\n"
+        "- Built the booking front end in React and TypeScript.\n\n"
+        "Skills\nReact, TypeScript, Node.js\n"
+    ),
+}
+
+
+async def test_seed_get_example_is_reproduced_from_the_seed_input(
+    http: aiohttp.ClientSession, worker: Worker, tenant: str
+) -> None:
+    made = await create(http, worker, tenant, SEED_RAW)
+    assert made["position"] == "Senior Engineer"
+    async with http.get(f"{worker.api}/interviews/{made['id']}", headers=auth(tenant)) as r:
+        got = await r.json()
+    assert got["position"] == "Senior Engineer"
+    assert got["skills"] == ["React", "TypeScript", "Node.js"]
+    assert got["callbackUrl"] == "https://ats.example.com/webhook"
+    assert got["candidateClaimedSkills"] == ["React", "TypeScript", "Node.js"]
+    assert got["candidateEvidencedSkills"] == ["React", "TypeScript"]
+    assert got["candidateDemonstratedSkills"] == []
+    payload = got["canonicalPayload"]
+    assert payload["skills"] == ["React", "TypeScript", "Node.js"]
+    assert payload["jobDescription"] == "Build scalable platform services..."
+    assert payload["candidateResume"].startswith("Jane Smith")
+    assert (payload["roleFamily"], payload["roleCategory"]) == (
+        "frontend_engineering",
+        "engineering",
+    )
+    assert payload["relatedSkills"][:3] == ["Next.js", "Redux", "GraphQL"]
+    assert payload["taxonomyVersion"]
+    assert got["diffReport"]["skills[0]"] == {"before": "ReactJS", "after": "React"}
+    assert got["diffReport"]["position"] == {"before": "Sr Engineer", "after": "Senior Engineer"}
+    assert got["rawPayload"]["position"] == "Sr Engineer"
+    assert got["rawPayload"]["skills"] == ["ReactJS", "TS", "Node.js"]
+    seed_keys = {
+        "id",
+        "tenantId",
+        "candidateName",
+        "candidateEmail",
+        "position",
+        "level",
+        "skills",
+        "duration",
+        "status",
+        "jobDescription",
+        "workflowState",
+        "runId",
+        "planId",
+        "sessionId",
+        "callbackUrl",
+        "candidateClaimedSkills",
+        "candidateEvidencedSkills",
+        "candidateDemonstratedSkills",
+        "canonicalPayload",
+        "diffReport",
+        "rawPayload",
+        "createdAt",
+        "updatedAt",
+    }
+    assert seed_keys <= got.keys()
+    async with http.put(
+        f"{worker.api}/interviews/{made['id']}",
+        headers=auth(tenant),
+        json={"skills": ["k8s", "Golang"]},
+    ) as r:
+        assert r.status == 200
+        edited = await r.json()
+    assert edited["skills"] == ["Kubernetes", "Go"]
+    assert edited["rawPayload"]["skills"] == ["k8s", "Golang"]
+    assert edited["rawPayload"]["position"] == "Sr Engineer"

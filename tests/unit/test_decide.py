@@ -43,6 +43,28 @@ def test_create_makes_a_planned_record_with_version_1() -> None:
     assert d.applied == Applied("c1", 0, None, "planned", 201)
 
 
+def test_create_canonicalises_the_seed_example() -> None:
+    d = decide(
+        None,
+        command("interview.create", position="Sr Engineer", skills=["ReactJS", "TS", "Node.js"]),
+        0,
+    )
+    assert d.record is not None
+    assert d.record["position"] == "Senior Engineer"
+    assert d.record["skills"] == ["React", "TypeScript", "Node.js"]
+    assert d.record["rawPayload"] == {
+        "position": "Sr Engineer",
+        "skills": ["ReactJS", "TS", "Node.js"],
+    }
+    assert d.record["diffReport"]["skills[0]"] == {"before": "ReactJS", "after": "React"}
+    payload = d.record["canonicalPayload"]
+    assert (
+        payload["roleFamily"] == "frontend_engineering" and payload["roleCategory"] == "engineering"
+    )
+    assert payload["relatedSkills"][:3] == ["Next.js", "Redux", "GraphQL"]
+    assert d.record["candidateClaimedSkills"] == ["React", "TypeScript", "Node.js"]
+
+
 def test_create_on_an_existing_id_is_a_conflict() -> None:
     first = decide(None, command("interview.create", position="x"), 0).record
     again = decide(first, command("interview.create", cid="c2", position="y"), 1)
@@ -63,12 +85,18 @@ def test_update_and_delete_of_missing_interview_are_404() -> None:
 
 
 def test_update_bumps_version_and_merges_sealed_fields() -> None:
-    created = decide(None, command("interview.create", position="x", sealed={"a": "1"}), 0).record
+    created = decide(
+        None, command("interview.create", position="Engineer", sealed={"a": "1"}), 0
+    ).record
     updated = decide(
-        created, command("interview.update", cid="c2", position="y", sealed={"b": "2"}), 1
+        created, command("interview.update", cid="c2", position="Sr Engineer", sealed={"b": "2"}), 1
     ).record
     assert updated is not None
-    assert updated["position"] == "y" and updated["version"] == 2
+    assert updated["position"] == "Senior Engineer" and updated["version"] == 2
+    assert updated["rawPayload"]["position"] == "Sr Engineer"
+    assert updated["diffReport"] == {
+        "position": {"before": "Sr Engineer", "after": "Senior Engineer"}
+    }
     assert updated["sealed"] == {"a": "1", "b": "2"}
 
 

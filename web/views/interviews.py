@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from hirestream.agents.interviews.content import raw_payload, resume_skills
 from hirestream.agents.interviews.decide import counts_view
 from hirestream.privacy import PERSONAL_FIELDS, seal_fields, unseal_fields
 from hirestream.store.datakeys import DataKeys
@@ -59,9 +60,11 @@ async def create_interview(request: web.Request) -> web.Response:
     payload = {
         **public,
         "sealed": seal_fields(data_key, tenant, interview_id, personal),
-        "rawPayload": {k: body[k] for k in ("position", "skills") if k in body},
+        "rawPayload": raw_payload(body),
         "workflowState": None,
     }
+    if fields["candidateResume"]:
+        payload["resumeSkills"] = resume_skills(fields["skills"], fields["candidateResume"])
     command = build_command(
         request,
         kind="interview.create",
@@ -87,6 +90,11 @@ async def update_interview(request: web.Request) -> web.Response:
     tenant = principal(request).tenant_id
     interview_id = request.match_info["id"]
     public, personal = _split(changes)
+    public["rawPayload"] = raw_payload(body)
+    if personal.get("candidateResume"):
+        public["resumeSkills"] = resume_skills(
+            changes.get("skills") or [], personal["candidateResume"]
+        )
     if personal:
         data_key = await request.app[DATA_KEYS].get(tenant, interview_id)
         if data_key is None:
