@@ -19,7 +19,6 @@ from hirestream.web.backend import BACKEND, InterviewBackend
 from hirestream.web.commands import COMMAND_TIMEOUT
 from hirestream.web.credentials import jwt_policy
 from hirestream.web.errors import error_middleware, request_id_middleware
-
 from hirestream.web.resume.service import resume_parser_ctx
 from hirestream.web.views import apikeys, health, interviews, resume
 

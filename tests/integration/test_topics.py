@@ -52,20 +52,33 @@ async def test_events_are_published_and_personal_data_is_sealed_everywhere(
 ) -> None:
     secret_name = f"Zelda Quartermaine {uuid.uuid4().hex[:6]}"
     secret_email = f"zelda.{uuid.uuid4().hex[:6]}@example.org"
-    body = {**SEED_CREATE, "candidateName": secret_name, "candidateEmail": secret_email,
-            "candidateResume": f"{secret_name} — résumé text"}
+    body = {
+        **SEED_CREATE,
+        "candidateName": secret_name,
+        "candidateEmail": secret_email,
+        "candidateResume": f"{secret_name} — résumé text",
+    }
     async with http.post(f"{worker.api}/interviews", json=body, headers=auth(tenant)) as r:
         assert r.status == 201
         made = await r.json()
-    async with http.put(f"{worker.api}/interviews/{made['id']}", headers=auth(tenant),
-                        json={"position": "Staff Engineer"}) as r:
+    async with http.put(
+        f"{worker.api}/interviews/{made['id']}",
+        headers=auth(tenant),
+        json={"position": "Staff Engineer"},
+    ) as r:
         assert r.status == 200
     bootstrap = stack_env["KAFKA_BOOTSTRAP_SERVERS"]
     prefix = worker.env["HIRESTREAM_TOPIC_PREFIX"]
-    created = [orjson.loads(v) for k, v in await read_all(bootstrap, f"{prefix}interview.created")
-               if k == tenant.encode()]
-    updated = [orjson.loads(v) for k, v in await read_all(bootstrap, f"{prefix}interview.updated")
-               if k == tenant.encode()]
+    created = [
+        orjson.loads(v)
+        for k, v in await read_all(bootstrap, f"{prefix}interview.created")
+        if k == tenant.encode()
+    ]
+    updated = [
+        orjson.loads(v)
+        for k, v in await read_all(bootstrap, f"{prefix}interview.updated")
+        if k == tenant.encode()
+    ]
     assert [e["eventId"] for e in created] == [f"{made['id']}:1"]
     assert [e["version"] for e in updated] == [2]
     assert created[0]["record"]["position"] == "Senior Engineer"
@@ -86,22 +99,47 @@ async def test_malformed_upstream_commands_are_dead_lettered_and_the_agent_goes_
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
     await producer.start()
     try:
-        for value in (b"not json", b"[1,2]", orjson.dumps({"type": "interview.create"}),
-                      orjson.dumps({"commandId": "c", "type": "interview.fly", "tenantId": tenant,
-                                    "interviewId": "i", "issuedAt": "x"})):
-            await producer.send_and_wait(f"{prefix}interview-commands", value,
-                                         key=tenant.encode())
+        for value in (
+            b"not json",
+            b"[1,2]",
+            orjson.dumps({"type": "interview.create"}),
+            orjson.dumps(
+                {
+                    "commandId": "c",
+                    "type": "interview.fly",
+                    "tenantId": tenant,
+                    "interviewId": "i",
+                    "issuedAt": "x",
+                }
+            ),
+        ):
+            await producer.send_and_wait(f"{prefix}interview-commands", value, key=tenant.encode())
     finally:
         await producer.stop()
     async with http.post(f"{worker.api}/interviews", json=SEED_CREATE, headers=auth(tenant)) as r:
         assert r.status == 201  # the agent is still answering
     for _ in range(20):
-        dead = [v for k, v in await read_all(bootstrap, f"{prefix}interview-commands.dead-letter")
-                if k == tenant.encode()]
+        dead = [
+            v
+            for k, v in await read_all(bootstrap, f"{prefix}interview-commands.dead-letter")
+            if k == tenant.encode()
+        ]
         if len(dead) == 4:
             break
         await asyncio.sleep(0.5)
-    assert sorted(dead) == sorted([b"not json", b"[1,2]", orjson.dumps({"type": "interview.create"}),
-                                   orjson.dumps({"commandId": "c", "type": "interview.fly",
-                                                 "tenantId": tenant, "interviewId": "i",
-                                                 "issuedAt": "x"})])
+    assert sorted(dead) == sorted(
+        [
+            b"not json",
+            b"[1,2]",
+            orjson.dumps({"type": "interview.create"}),
+            orjson.dumps(
+                {
+                    "commandId": "c",
+                    "type": "interview.fly",
+                    "tenantId": tenant,
+                    "interviewId": "i",
+                    "issuedAt": "x",
+                }
+            ),
+        ]
+    )
