@@ -364,6 +364,16 @@ async def test_extra_form_fields_are_ignored(client: Client) -> None:
         assert (await response.json())["resumeText"] == "Jane Doe"
 
 
+async def test_too_many_parts_or_field_bytes_are_refused(client: Client) -> None:
+    fields = [(f"f{i}", None, b"x") for i in range(40)]
+    body = _multipart("xyz", [*fields, ("file", "cv.pdf", fx.pdf_bytes(["Jane"]))])
+    status, payload = await _post_raw(client, body, "multipart/form-data; boundary=xyz")
+    assert_error(status, payload, (400, "malformed_multipart"))
+    body = _multipart("xyz", [("note", None, b"x" * 100_000), ("file", "cv.pdf", b"%PDF-")])
+    status, payload = await _post_raw(client, body, "multipart/form-data; boundary=xyz")
+    assert_error(status, payload, (413, "file_too_large"))
+
+
 @pytest.mark.parametrize(
     ("body", "content_type"),
     [

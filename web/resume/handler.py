@@ -1,7 +1,7 @@
 """``POST /interviews/parse-resume``: one file in, ``{"resumeText", "originalLength"}`` out.
 
 The body must be ``multipart/form-data`` with exactly one file, in the part named ``file``;
-other (non-file) fields are read and ignored. The file is streamed into memory and refused with
+other (non-file) fields are read and ignored (at most 32 parts, 64 KiB of fields). The file is streamed into memory and refused with
 413 as soon as it passes ``HIRESTREAM_RESUME_MAX_BYTES`` (or at once when ``Content-Length``
 already says so), so no more than the limit is ever buffered. The file's name and Content-Type
 are ignored: the type comes from the bytes. Extraction runs in a child process
@@ -15,6 +15,7 @@ length of the raw extracted text, before cleaning and cutting.
 from __future__ import annotations
 
 import asyncio
+import json
 
 from aiohttp import BodyPartReader, MultipartReader, web
 
@@ -28,6 +29,7 @@ FIELD = "file"
 _CHUNK = 64 * 1024
 _FORM_FIELDS_MAX_BYTES = 64 * 1024  # all non-file fields together
 _MULTIPART_OVERHEAD = 16 * 1024  # boundaries and part headers around the file
+_MAX_PARTS = 32
 
 
 async def parse_resume(request: web.Request) -> web.Response:
@@ -41,7 +43,13 @@ async def parse_resume(request: web.Request) -> web.Response:
     async with parser.request_slot():
         data = await read_upload(request, limits)
         result = await parser.parse(data)
-    return web.json_response({"resumeText": result.text, "originalLength": result.original_length})
+    return web.json_response(
+        {"resumeText": result.text, "originalLength": result.original_length}, dumps=_dumps
+    )
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _check_content_type(request: web.Request) -> None:
@@ -72,6 +80,7 @@ async def _read_parts(request: web.Request, limits: Limits) -> bytes:
     data: bytes | None = None
     other_name: str | None = None
     files = 0
+    parts = 0
     field_bytes = 0
     while True:
         try:
@@ -80,6 +89,9 @@ async def _read_parts(request: web.Request, limits: Limits) -> bytes:
             raise rejected("malformed_multipart") from None
         if part is None:
             break
+        parts += 1
+        if parts > _MAX_PARTS:
+            raise rejected("malformed_multipart", f"More than {_MAX_PARTS} form fields.")
         if isinstance(part, MultipartReader):
             raise rejected("malformed_multipart", "Nested multipart bodies are not accepted.")
         if part.name == FIELD or part.filename is not None:
@@ -92,7 +104,11 @@ async def _read_parts(request: web.Request, limits: Limits) -> bytes:
             else:
                 other_name = part.name or ""
         else:
-            field = await _read_part(part, _FORM_FIELDS_MAX_BYTES - field_bytes, _too_large(limits))
+            field = await _read_part(
+                part,
+                _FORM_FIELDS_MAX_BYTES - field_bytes,
+                rejected("file_too_large", "The form fields besides the file are too large."),
+            )
             field_bytes += len(field)
     if data is None:
         if other_name is not None:

@@ -4,8 +4,10 @@
 
 1. limits itself: ``RLIMIT_AS`` (address space, ``memory_bytes``), ``RLIMIT_CPU`` (a backstop
    for an orphaned child; the parent kills it at the wall-clock deadline) and no core dumps;
-2. imports the document libraries and writes ``ready`` on stdout, so a spare child can wait,
-   warm, for its document;
+2. keeps a private copy of stdout for its answers and points fd 1 at /dev/null (nothing a
+   library prints can corrupt an answer), imports the document libraries, runs each extractor
+   once on a tiny document and writes ``ready``, so a spare child can wait, warm, for its
+   document;
 3. reads the document from stdin until end of file, runs ``extract``, writes one JSON object on
    stdout and exits at once (``os._exit``): ``{"ok": true, "result": {...}}`` or
    ``{"ok": false, "code": "...", "message": "..."}``.
@@ -49,9 +51,21 @@ def _peak_rss_kib() -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # KiB on Linux
 
 
-def _answer(payload: dict[str, Any]) -> None:
-    sys.stdout.buffer.write(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
-    sys.stdout.buffer.flush()
+def _write(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _private_stdout() -> int:
+    """A private copy of stdout for the answer; fd 1 then points at /dev/null, so nothing a
+    library prints (Python or C) can corrupt the answer."""
+    sys.stdout.flush()
+    answer_fd = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    return answer_fd
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,40 +76,37 @@ def main(argv: list[str] | None = None) -> int:
     _limit_resources(limits.memory_bytes, limits.timeout_s)
     logging.disable(logging.CRITICAL)  # pdfminer warns about every oddity of a file
     warnings.simplefilter("ignore")
+    out = _private_stdout()
 
     from hirestream.web.resume.errors import ResumeRejected
     from hirestream.web.resume.extract import extract, preload
 
     preload()
-    sys.stdout.buffer.write(READY)
-    sys.stdout.buffer.flush()
+    _write(out, READY)
 
     data = sys.stdin.buffer.read()
     try:
         result = extract(data, limits)
-    except ResumeRejected as error:
-        _answer({"ok": False, "code": error.code, "message": error.message})
-        return 0
     except MemoryError:
         del data
-        sys.stdout.buffer.write(_OUT_OF_MEMORY)
-        sys.stdout.buffer.flush()
+        _write(out, _OUT_OF_MEMORY)
         return 0
+    except ResumeRejected as error:
+        answer: dict[str, Any] = {"ok": False, "code": error.code, "message": error.message}
     except RecursionError:
-        _answer({"ok": False, "code": "corrupt_document"})
-        return 0
+        answer = {"ok": False, "code": "corrupt_document"}
     except Exception as error:  # a parser bug on a strange file: refuse the file, say why
-        _answer({"ok": False, "code": "extraction_failed", "detail": type(error).__name__})
-        return 0
-    payload = result.to_dict()
-    payload["peakRssKib"] = _peak_rss_kib()
-    _answer({"ok": True, "result": payload})
+        answer = {"ok": False, "code": "extraction_failed", "detail": type(error).__name__}
+    else:
+        payload = result.to_dict()
+        payload["peakRssKib"] = _peak_rss_kib()
+        answer = {"ok": True, "result": payload}
+    _write(out, json.dumps(answer, ensure_ascii=False).encode("utf-8"))
     return 0
 
 
 if __name__ == "__main__":
     status = main()
-    sys.stdout.flush()
     # Skip the interpreter's teardown (tens of milliseconds with the libraries loaded): the
     # answer is written and flushed, and the process holds nothing else worth cleaning up.
     os._exit(status)
