@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import pytest
 
 from hirestream.web.resume.config import Limits
 from hirestream.web.resume.docx_extract import extract_docx
 from hirestream.web.resume.errors import ResumeRejected
 from tests import resume_fixtures as fx
+
+STRICT_W = "http://purl.oclc.org/ooxml/wordprocessingml/main"
 
 
 def _text(body_xml: str) -> str:
@@ -158,3 +163,20 @@ def test_deep_nesting_is_refused_not_crashing() -> None:
     with pytest.raises(ResumeRejected) as info:
         _text(body)
     assert info.value.code == "corrupt_document"
+
+
+def test_strict_open_xml_is_unsupported_not_corrupt() -> None:
+    data = fx.docx_bytes(fx.paragraphs_xml("Jane"))
+    strict = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as src,
+        zipfile.ZipFile(strict, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
+        for info in src.infolist():
+            content = src.read(info)
+            if info.filename == "word/document.xml":
+                content = content.replace(fx.W_NS.encode(), STRICT_W.encode())
+            dst.writestr(info.filename, content)
+    with pytest.raises(ResumeRejected) as error:
+        extract_docx(strict.getvalue(), Limits())
+    assert (error.value.status, error.value.code) == (415, "unsupported_type")

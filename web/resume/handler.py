@@ -1,10 +1,13 @@
 """``POST /interviews/parse-resume``: one file in, ``{"resumeText", "originalLength"}`` out.
 
 The body must be ``multipart/form-data`` with exactly one file, in the part named ``file``;
-other (non-file) fields are read and ignored (at most 32 parts, 64 KiB of fields). The file is streamed into memory and refused with
-413 as soon as it passes ``HIRESTREAM_RESUME_MAX_BYTES`` (or at once when ``Content-Length``
-already says so), so no more than the limit is ever buffered. The file's name and Content-Type
-are ignored: the type comes from the bytes. Extraction runs in a child process
+other (non-file) fields are read and ignored (at most 32 parts and 64 KiB of fields). The file
+is streamed into memory and refused with 413 as soon as it passes ``HIRESTREAM_RESUME_MAX_BYTES``
+(or at once when ``Content-Length`` already says so), so no more than the limit is ever
+buffered. At most ``HIRESTREAM_RESUME_MAX_PENDING`` uploads are received at once per worker
+(503 ``busy`` after ``HIRESTREAM_RESUME_QUEUE_TIMEOUT_S``), and a body that does not arrive
+within ``HIRESTREAM_RESUME_UPLOAD_TIMEOUT_S`` is 408. The file's name and Content-Type are
+ignored: the type comes from the bytes. Extraction runs in a child process
 (``ResumeParser``). Errors are raised as ``ResumeRejected``; the application's error middleware
 renders them. The permission check (``interview:create``) belongs to the auth layer.
 
