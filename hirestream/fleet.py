@@ -15,6 +15,8 @@ from typing import Any
 import faust
 from aiokafka.partitioner import murmur2
 
+from hirestream.agents.enrich.agent import Enricher
+from hirestream.agents.enrich.agent import install as install_enricher
 from hirestream.agents.interviews.agent import InterviewAgent, install
 from hirestream.replies import CORRELATION_ID, REPLY_TO, ReplyWaiter
 from hirestream.settings import Settings
@@ -88,6 +90,17 @@ class Fleet:
                 self.tables, self.event_topics, self.dead_letters, self.index.note, self.app
             ),
         )
+        enriched_from = self.app.topic(
+            *(
+                settings.topic_prefix + n
+                for n in (names.INTERVIEW_CREATED, names.INTERVIEW_UPDATED)
+            ),
+            key_serializer="raw",
+            value_serializer="raw",
+        )
+        self.enricher = install_enricher(
+            self.app, enriched_from, Enricher(self.tables.enrichment, self.commands_topic)
+        )
         self.app.on_partitions_assigned.connect(self._on_partitions_changed)  # type: ignore[arg-type]
         self.app.on_partitions_revoked.connect(self._on_partitions_changed)  # type: ignore[arg-type]
 
@@ -156,6 +169,10 @@ class Fleet:
         if record is None or record.get("deleted", False):
             return None
         return record
+
+    def enrichment(self, tenant_id: str) -> dict[str, Any] | None:
+        state: dict[str, Any] | None = self.tables.enrichment.get(tenant_key(tenant_id))
+        return state
 
     def counts(self, tenant_id: str) -> dict[str, Any] | None:
         counts: dict[str, Any] | None = self.tables.counts.get(tenant_key(tenant_id))

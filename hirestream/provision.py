@@ -48,7 +48,7 @@ def wanted_topics(settings: Settings) -> dict[str, dict[str, str]]:
         prefix + name: {} for name in (names.INTERVIEW_COMMANDS, names.DEAD_LETTERS)
     }
     topics.update({prefix + name: {} for name in names.EVENT_TOPICS})
-    for table in (names.INTERVIEWS_TABLE, names.COUNTS_TABLE, names.COMMANDS_TABLE):
+    for table in names.TABLES:
         topics[changelog_topic(settings.app_id, table)] = dict(CHANGELOG_CONFIG)
     return topics
 

@@ -17,6 +17,7 @@ class Tables:
     interviews: Any  # b"<tenantId>:<interviewId>" -> record (tombstones kept, see decide.py)
     counts: Any  # b"<tenantId>" -> {"byStatus": {...}, "offset": n}
     command_log: Any  # b"<tenantId>:<commandId>" -> {"fingerprint", "outcome", "at"}
+    enrichment: Any  # b"<tenantId>" -> the enricher's state (agents/enrich/findings.py)
 
 
 def declare_tables(app: faust.App, partitions: int) -> Tables:
@@ -46,6 +47,9 @@ def declare_tables(app: faust.App, partitions: int) -> Tables:
         interviews=table(names.INTERVIEWS_TABLE, "Interview records by tenant:interview id"),
         counts=table(names.COUNTS_TABLE, "Interview counts by status, per tenant"),
         command_log=table(names.COMMANDS_TABLE, "Outcome of every command, by tenant:command"),
+        enrichment=table(
+            names.ENRICHMENT_TABLE, "Unknown terms and skill co-occurrence, per tenant"
+        ),
     )
 
 

@@ -22,6 +22,8 @@ EVENT_TOPICS: tuple[str, ...] = (
 INTERVIEWS_TABLE = "interviews"
 COUNTS_TABLE = "counts"
 COMMANDS_TABLE = "commands"
+ENRICHMENT_TABLE = "enrichment"
+TABLES: tuple[str, ...] = (INTERVIEWS_TABLE, COUNTS_TABLE, COMMANDS_TABLE, ENRICHMENT_TABLE)
 
 
 def reply_topic(app_id: str, worker_name: str) -> str:

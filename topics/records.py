@@ -30,9 +30,21 @@ from __future__ import annotations
 
 from typing import Any, Literal, NotRequired, TypedDict
 
-CommandType = Literal["interview.create", "interview.update", "interview.delete"]
+CommandType = Literal[
+    "interview.create",
+    "interview.update",
+    "interview.delete",
+    "interview.override",
+    "interview.enrich",
+]
 COMMAND_TYPES: frozenset[str] = frozenset(
-    {"interview.create", "interview.update", "interview.delete"}
+    {
+        "interview.create",
+        "interview.update",
+        "interview.delete",
+        "interview.override",  # a recruiter's patch of the canonical content
+        "interview.enrich",  # the background enricher's findings
+    }
 )
 
 

@@ -20,7 +20,7 @@ from hirestream.web.commands import COMMAND_TIMEOUT
 from hirestream.web.credentials import jwt_policy
 from hirestream.web.errors import error_middleware, request_id_middleware
 from hirestream.web.resume.service import resume_parser_ctx
-from hirestream.web.views import apikeys, health, interviews, resume
+from hirestream.web.views import apikeys, curation, health, interviews, openapi, resume
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)
 
@@ -53,6 +53,7 @@ def add_routes(app: web.Application, prefix: str) -> None:
     r = app.router
     r.add_get(f"{prefix}/health/live", health.live)
     r.add_get(f"{prefix}/health/ready", health.ready)
+    r.add_get(f"{prefix}/openapi.json", openapi.openapi_document)
     r.add_post(f"{prefix}/interviews/parse-resume", resume.parse_resume)
     r.add_get(f"{prefix}/interviews/counts", interviews.interview_counts)
     r.add_post(f"{prefix}/interviews", interviews.create_interview)
@@ -61,6 +62,9 @@ def add_routes(app: web.Application, prefix: str) -> None:
     r.add_put(f"{prefix}/interviews/{{id}}", interviews.update_interview)
     r.add_delete(f"{prefix}/interviews/{{id}}", interviews.delete_interview)
     r.add_post(f"{prefix}/interviews/{{id}}/assess", interviews.assess_interview)
+    r.add_post(f"{prefix}/interviews/{{id}}/override", curation.apply_override)
+    r.add_get(f"{prefix}/interviews/{{id}}/overrides", curation.list_overrides)
+    r.add_get(f"{prefix}/taxonomy/unknown", curation.unknown_taxonomy_terms)
     r.add_post(f"{prefix}/api-keys", apikeys.create_api_key)
     r.add_get(f"{prefix}/api-keys", apikeys.list_api_keys)
     r.add_delete(f"{prefix}/api-keys/{{id}}", apikeys.revoke_api_key)

@@ -166,7 +166,7 @@ def _fields(body: dict[str, Any], *, creating: bool, http_hosts: frozenset[str])
         "candidateRef": c.text(body, "candidateRef", 200),
     }
     if not creating:
-        for field in ("candidateName", "position"):
+        for field in ("candidateName", "position", "duration"):
             if field in body and body[field] is None:
                 c.errors.append(f"{field} must not be null")
     if c.errors:
@@ -204,7 +204,7 @@ def update_input(body: Any, *, http_hosts: frozenset[str] = frozenset()) -> dict
 def _positive_int(raw: str | None, name: str, default: int) -> int:
     if raw is None or raw == "":
         return default
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise Invalid([f"{name} must be a positive whole number"])
     value = int(raw)
     if value < 1:
@@ -228,3 +228,22 @@ def list_query(params: dict[str, str]) -> ListQuery:
             raise Invalid(["search must be at most 200 characters"])
         search = search.strip().lower() or None
     return ListQuery(page=page, limit=limit, status=status, search=search)
+
+
+def override_input(body: Any, role_families: list[str]) -> dict[str, Any]:
+    """``{addSkills[], removeSkills[], roleFamily?, reason?}`` (API.md §5); an unknown role
+    family is refused with the list of valid ones."""
+    if not isinstance(body, dict):
+        raise Invalid(["body must be a JSON object"])
+    c = _Checker([])
+    add = c.strings(body, "addSkills", 50, 100) or []
+    remove = c.strings(body, "removeSkills", 50, 100) or []
+    family = c.text(body, "roleFamily", 100)
+    reason = c.text(body, "reason", 1000)
+    if family is not None and family not in role_families:
+        c.errors.append(f"roleFamily must be one of {', '.join(role_families)}")
+    if not c.errors and not add and not remove and not family:
+        c.errors.append("an override needs addSkills, removeSkills or roleFamily")
+    if c.errors:
+        raise Invalid(c.errors)
+    return {"addSkills": add, "removeSkills": remove, "roleFamily": family, "reason": reason}

@@ -92,7 +92,13 @@ class InterviewAgent:
             answer: Outcome = prior["outcome"]
             return answer
         key_of_record = record_key(tenant, command["interviewId"])
-        decision = decide(self.tables.interviews.get(key_of_record), command, offset)
+        enrichment = self.tables.enrichment.get(tenant_key(tenant)) or {}
+        decision = decide(
+            self.tables.interviews.get(key_of_record),
+            command,
+            offset,
+            enrichment.get("cooccurrence"),
+        )
         await self._apply(command, key_of_record, decision)
         self.tables.command_log[log_key] = {
             "fingerprint": command["fingerprint"],

@@ -1,16 +1,23 @@
-"""An interview's content as the API shows it after canonicalisation (API.md §3). Pure.
+"""An interview's content as the API shows it after canonicalisation (API.md §3, §5). Pure.
 
-The agent calls ``canonical_content`` on create and whenever a content field changes, with the
-non-personal input as sent (``rawPayload``). Skills the résumé claims and evidences are worked
-out where the résumé is readable — the web layer, before the résumé is sealed — and travel in
-the command as ``resumeSkills``; without a résumé the claimed skills are the input skills.
+The agent calls ``canonical_content`` on create, whenever a content field changes, when the
+background enricher resolves unknown terms, and when a recruiter override is applied. Its
+inputs are the non-personal input as sent (``rawPayload``), the enrichment found so far, the
+recruiter's override patches (applied in order, on top of everything else) and the tenant's
+learned skill co-occurrence counts.
+
+Skills the résumé claims and evidences are worked out where the résumé is readable — the web
+layer, before the résumé is sealed — and travel in the command as ``resumeSkills``; without a
+résumé the claimed skills are the input skills.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hirestream.agents.enrich.canonical import canonicalise
+from hirestream.agents.enrich.canonical import apply_override, canonicalise
+from hirestream.agents.enrich.graph import related_skills
 
 #: Input fields kept, as sent, in ``rawPayload`` (personal fields never are).
 RAW_FIELDS = ("position", "skills", "level", "jobDescription", "qualifications")
@@ -20,28 +27,67 @@ def raw_payload(body: dict[str, Any]) -> dict[str, Any]:
     return {k: body[k] for k in RAW_FIELDS if k in body}
 
 
+def _enriched_raw(
+    raw: dict[str, Any], enrichment: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """``raw`` with skills the enricher resolved replaced, and the diff entries for them."""
+    resolved: Mapping[str, Mapping[str, Any]] = enrichment.get("skills", {})
+    skills = raw.get("skills")
+    if not resolved or not isinstance(skills, list):
+        return raw, {}
+    diff: dict[str, dict[str, Any]] = {}
+    mapped: list[Any] = []
+    for n, skill in enumerate(skills):
+        match = resolved.get(skill) if isinstance(skill, str) else None
+        if match is None:
+            mapped.append(skill)
+        else:
+            mapped.append(match["canonical"])
+            diff[f"skills[{n}]"] = {
+                "before": skill,
+                "after": match["canonical"],
+                "via": "fuzzy",
+                "score": match["score"],
+            }
+    return {**raw, "skills": mapped}, diff
+
+
 def canonical_content(
     raw: dict[str, Any],
     *,
     has_resume: bool,
     resume_skills: dict[str, list[str]] | None,
     previous: dict[str, Any] | None = None,
-    role_family: str | None = None,
+    enrichment: Mapping[str, Any] | None = None,
+    overrides: Sequence[Mapping[str, Any]] = (),
+    cooccurrence: Mapping[str, Mapping[str, int]] | None = None,
 ) -> dict[str, Any]:
-    """The record fields that canonicalisation sets, from ``raw`` (the ``rawPayload``).
+    """The record fields that canonicalisation sets.
 
     ``resume_skills`` (``{"claimed": [...], "evidenced": [...]}``) comes with a new résumé;
-    when the résumé did not change, ``previous`` (the record) keeps its résumé-derived skills.
-    ``role_family`` is a recruiter's override, kept over detection."""
-    result = canonicalise(raw, role_family_override=role_family)
+    when the résumé did not change, ``previous`` (the record) keeps its résumé-derived skills."""
+    enrichment = enrichment or {}
+    source, fuzzy_diff = _enriched_raw(raw, enrichment)
+    family = next((o["roleFamily"] for o in reversed(overrides) if o.get("roleFamily")), None)
+    result = canonicalise(source, role_family_override=family)
+    title = enrichment.get("title")
+    if family is None and title and not result.canonical_payload["roleFamily"]:
+        result = canonicalise(source, role_family_override=title["roleFamily"])
     payload = {k: v for k, v in result.canonical_payload.items() if k != "candidateResume"}
+    skills = result.skills
+    for patch in overrides:
+        skills = apply_override(skills, patch.get("addSkills", []), patch.get("removeSkills", []))
+    payload["skills"] = skills
+    payload["relatedSkills"] = related_skills(
+        skills, cooccurrence=cooccurrence, role_family=payload["roleFamily"]
+    )
     fields: dict[str, Any] = {
-        "skills": result.skills,
+        "skills": skills,
         "rawPayload": raw,
         "canonicalPayload": payload,
-        "diffReport": result.diff_report,
+        "diffReport": {**result.diff_report, **fuzzy_diff},
         "unknownSkills": result.unknown_skills,
-        "unknownTitle": result.unknown_title,
+        "unknownTitle": result.unknown_title if not title else None,
     }
     if result.position:
         fields["position"] = result.position
@@ -49,7 +95,7 @@ def canonical_content(
         fields["candidateClaimedSkills"] = resume_skills["claimed"]
         fields["candidateEvidencedSkills"] = resume_skills["evidenced"]
     elif not has_resume:
-        fields["candidateClaimedSkills"] = result.claimed_skills
+        fields["candidateClaimedSkills"] = list(result.claimed_skills)
         fields["candidateEvidencedSkills"] = []
     elif previous is not None:
         fields["candidateClaimedSkills"] = previous.get("candidateClaimedSkills", [])
@@ -61,3 +107,18 @@ def resume_skills(skills: list[str], resume: str) -> dict[str, list[str]]:
     """Claimed and evidenced skills of a résumé (the requested skills first)."""
     result = canonicalise({"skills": skills, "candidateResume": resume})
     return {"claimed": result.claimed_skills, "evidenced": result.evidenced_skills}
+
+
+def recanonicalised(
+    record: dict[str, Any], cooccurrence: Mapping[str, Mapping[str, int]] | None = None
+) -> dict[str, Any]:
+    """The canonicalisation fields of ``record`` computed again from what it holds."""
+    return canonical_content(
+        record.get("rawPayload", {}),
+        has_resume="candidateResume" in record.get("sealed", {}),
+        resume_skills=None,
+        previous=record,
+        enrichment=record.get("enrichment"),
+        overrides=record.get("overrides", []),
+        cooccurrence=cooccurrence,
+    )

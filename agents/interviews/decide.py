@@ -15,10 +15,12 @@ before and after, to answer a replay exactly as the first time.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from hirestream.agents.interviews.content import canonical_content, raw_payload
+from hirestream.agents.interviews.curation import with_enrichment, with_override
 from hirestream.agents.interviews.states import (
     EDITABLE_STATES,
     allowed_user_actions,
@@ -34,6 +36,14 @@ APPLIED_MEMORY = 32
 CONTENT_FIELDS = frozenset({"skills", "jobDescription", "position", "level", "candidateResume"})
 
 NOT_FOUND: Outcome = rejected(404, "not_found", "Interview not found")
+
+EVENT_OF_COMMAND = {
+    "interview.create": "interview.created",
+    "interview.update": "interview.updated",
+    "interview.delete": "interview.deleted",
+    "interview.override": "interview.updated",
+    "interview.enrich": "interview.updated",
+}
 
 
 @dataclass(frozen=True)
@@ -92,8 +102,14 @@ def _exists(record: dict[str, Any] | None) -> bool:
     return record is not None and not record.get("deleted", False)
 
 
-def decide(record: dict[str, Any] | None, command: Command, offset: int) -> Decision:
-    """Decide one command (at ``offset`` on its partition) against its interview's record."""
+def decide(
+    record: dict[str, Any] | None,
+    command: Command,
+    offset: int,
+    cooccurrence: Mapping[str, Mapping[str, int]] | None = None,
+) -> Decision:
+    """Decide one command (at ``offset`` on its partition) against its interview's record.
+    ``cooccurrence`` is the tenant's learned skill co-occurrence (for related skills)."""
     previous = find_applied(record, command["commandId"])
     if previous is None and record is not None and offset <= record.get("offset", -1):
         # Redelivered, and applied so long ago that the record forgot it: answer as of now.
@@ -102,11 +118,15 @@ def decide(record: dict[str, Any] | None, command: Command, offset: int) -> Deci
         return _replayed(record, command, previous)
     kind = command["type"]
     if kind == "interview.create":
-        decision = _create(record, command, offset)
+        decision = _create(record, command, offset, cooccurrence)
     elif kind == "interview.update":
-        decision = _update(record, command, offset)
+        decision = _update(record, command, offset, cooccurrence)
     elif kind == "interview.delete":
         decision = _delete(record, command, offset)
+    elif kind == "interview.override":
+        decision = _override(record, command, offset, cooccurrence)
+    elif kind == "interview.enrich":
+        decision = _enrich(record, command, offset, cooccurrence)
     else:
         decision = Decision(rejected(400, "unknown_command", f"Unknown command type {kind!r}"))
     if decision.record is not None:
@@ -117,17 +137,18 @@ def decide(record: dict[str, Any] | None, command: Command, offset: int) -> Deci
 def _replayed(record: dict[str, Any], command: Command, previous: Applied) -> Decision:
     """The record already carries this command: answer as the first time, store nothing,
     and publish the event again (consumers deduplicate on eventId)."""
-    event = {
-        "interview.create": "interview.created",
-        "interview.update": "interview.updated",
-        "interview.delete": "interview.deleted",
-    }.get(command["type"])
+    event = EVENT_OF_COMMAND.get(command["type"])
     if previous.http_status == 204:
         return Decision(accepted({}, 204), None, event, previous)
     return Decision(accepted(record, previous.http_status), None, event, previous)
 
 
-def _create(record: dict[str, Any] | None, command: Command, offset: int) -> Decision:
+def _create(
+    record: dict[str, Any] | None,
+    command: Command,
+    offset: int,
+    cooccurrence: Mapping[str, Mapping[str, int]] | None,
+) -> Decision:
     if record is not None:
         return Decision(rejected(409, "already_exists", "An interview with this id already exists"))
     at = command["issuedAt"]
@@ -140,6 +161,7 @@ def _create(record: dict[str, Any] | None, command: Command, offset: int) -> Dec
             raw,
             has_resume="candidateResume" in payload.get("sealed", {}),
             resume_skills=resume_skills,
+            cooccurrence=cooccurrence,
         ),
         "id": command["interviewId"],
         "tenantId": command["tenantId"],
@@ -155,7 +177,12 @@ def _create(record: dict[str, Any] | None, command: Command, offset: int) -> Dec
     return Decision(accepted(new, 201), new, "interview.created", applied)
 
 
-def _update(record: dict[str, Any] | None, command: Command, offset: int) -> Decision:
+def _update(
+    record: dict[str, Any] | None,
+    command: Command,
+    offset: int,
+    cooccurrence: Mapping[str, Mapping[str, int]] | None,
+) -> Decision:
     if record is None or not _exists(record):
         return Decision(NOT_FOUND)
     changes = dict(command["payload"])
@@ -180,7 +207,9 @@ def _update(record: dict[str, Any] | None, command: Command, offset: int) -> Dec
                 has_resume="candidateResume" in new.get("sealed", {}),
                 resume_skills=resume_skills,
                 previous=record,
-                role_family=record.get("roleFamilyOverride"),
+                enrichment=record.get("enrichment"),
+                overrides=record.get("overrides", []),
+                cooccurrence=cooccurrence,
             )
         )
     if requested_status is not None and requested_status != record.get("status"):
@@ -189,11 +218,48 @@ def _update(record: dict[str, Any] | None, command: Command, offset: int) -> Dec
             return Decision(_not_allowed(state, f"set status to {requested_status}"))
         new["workflowState"] = target
     new["status"] = status_of(new.get("workflowState"))
+    return _changed(record, new, command, offset, 200)
+
+
+def _changed(
+    record: dict[str, Any], new: dict[str, Any], command: Command, offset: int, http_status: int
+) -> Decision:
+    """A new version of an existing record, published as ``interview.updated``."""
     new["version"] = record["version"] + 1
     new["updatedAt"] = command["issuedAt"]
-    applied = Applied(command["commandId"], offset, record["status"], new["status"], 200)
+    applied = Applied(command["commandId"], offset, record["status"], new["status"], http_status)
     _remember(new, applied)
-    return Decision(accepted(new, 200), new, "interview.updated", applied)
+    return Decision(accepted(new, http_status), new, "interview.updated", applied)
+
+
+def _override(
+    record: dict[str, Any] | None,
+    command: Command,
+    offset: int,
+    cooccurrence: Mapping[str, Mapping[str, int]] | None,
+) -> Decision:
+    if record is None or not _exists(record):
+        return Decision(NOT_FOUND)
+    state = record.get("workflowState")
+    if state not in EDITABLE_STATES:
+        return Decision(_not_allowed(state, "apply an override"))
+    return _changed(record, with_override(record, command, cooccurrence), command, offset, 201)
+
+
+def _enrich(
+    record: dict[str, Any] | None,
+    command: Command,
+    offset: int,
+    cooccurrence: Mapping[str, Mapping[str, int]] | None,
+) -> Decision:
+    """The background enricher's findings; a no-op (200, nothing stored) when they change
+    nothing or come too late."""
+    if record is None or not _exists(record):
+        return Decision(NOT_FOUND)
+    new = with_enrichment(record, command, cooccurrence)
+    if new is None:
+        return Decision(accepted(record, 200))
+    return _changed(record, new, command, offset, 200)
 
 
 def _delete(record: dict[str, Any] | None, command: Command, offset: int) -> Decision:

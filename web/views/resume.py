@@ -16,4 +16,8 @@ async def parse_resume(request: web.Request) -> web.StreamResponse:
     try:
         return await parse(request)
     except ResumeRejected as rejected:
-        raise Problem(rejected.status, rejected.message, code=rejected.code) from rejected
+        retry = getattr(rejected, "retry_after", None)
+        headers = {"Retry-After": str(retry)} if retry else None
+        raise Problem(
+            rejected.status, rejected.message, code=rejected.code, headers=headers
+        ) from rejected

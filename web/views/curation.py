@@ -1,0 +1,65 @@
+"""Recruiter overrides and the tenant's unknown taxonomy terms (API.md §5)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from hirestream.agents.enrich.canonical import role_families
+from hirestream.agents.enrich.findings import unknown_terms
+from hirestream.agents.enrich.taxonomy import load_taxonomy
+from hirestream.web.auth import principal, requires
+from hirestream.web.backend import BACKEND
+from hirestream.web.commands import (
+    build_command,
+    command_id_for,
+    execute,
+    idempotency_key,
+    read_json,
+)
+from hirestream.web.errors import Problem, json_response
+from hirestream.web.routing import owner_or_forward
+from hirestream.web.validation import Invalid, override_input
+from hirestream.web.views.interviews import NOT_FOUND
+
+
+@requires("interview:update")
+async def apply_override(request: web.Request) -> web.Response:
+    body, raw = await read_json(request)
+    try:
+        patch = override_input(body, role_families())
+    except Invalid as exc:
+        raise Problem(400, exc.messages, code="validation_failed") from exc
+    tenant = principal(request).tenant_id
+    command = build_command(
+        request,
+        kind="interview.override",
+        command_id=command_id_for(tenant, idempotency_key(request)),
+        interview_id=request.match_info["id"],
+        payload=patch,
+        raw_body=raw,
+    )
+    record = (await execute(request, command))["record"]
+    return json_response(record["overrides"][-1], 201)
+
+
+@requires("interview:read")
+async def list_overrides(request: web.Request) -> web.Response:
+    tenant = principal(request).tenant_id
+    forwarded = await owner_or_forward(request, tenant)
+    if forwarded is not None:
+        return forwarded
+    record = request.app[BACKEND].record(tenant, request.match_info["id"])
+    if record is None:
+        raise NOT_FOUND
+    return json_response(record.get("overrides", []))
+
+
+@requires("interview:read")
+async def unknown_taxonomy_terms(request: web.Request) -> web.Response:
+    """Skills and titles the enricher could not match, for review, most frequent first."""
+    tenant = principal(request).tenant_id
+    forwarded = await owner_or_forward(request, tenant)
+    if forwarded is not None:
+        return forwarded
+    state = request.app[BACKEND].enrichment(tenant)
+    return json_response({"taxonomyVersion": load_taxonomy().version, "data": unknown_terms(state)})
