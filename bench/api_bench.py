@@ -46,8 +46,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def measure(concurrency: int, total: int, call: Callable[[int], Awaitable[None]]
-                  ) -> tuple[float, float, float]:
+async def measure(
+    concurrency: int, total: int, call: Callable[[int], Awaitable[None]]
+) -> tuple[float, float, float]:
     latencies: list[float] = []
     counter = iter(range(total))
 
@@ -70,8 +71,9 @@ async def bare_kafka(bootstrap: str) -> dict[int, tuple[float, float, float]]:
     await admin.create_topics([NewTopic(topic, 1, 1)])
     await admin.close()
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="latest",
-                                group_id=None)
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="latest", group_id=None
+    )
     await producer.start()
     await consumer.start()
     await consumer.seek_to_end()
@@ -106,16 +108,27 @@ async def main() -> None:
     port = free_port()
     run_dir = ROOT / ".stack" / "bench"
     run_dir.mkdir(parents=True, exist_ok=True)
-    worker = Worker("bench", port,
-                    worker_env(env, app_id=app_id, name="bench", port=port,
-                               data_dir=run_dir / "data", extra={"HIRESTREAM_LOG_LEVEL": "WARNING"}),
-                    run_dir / f"{app_id}.log")
+    worker = Worker(
+        "bench",
+        port,
+        worker_env(
+            env,
+            app_id=app_id,
+            name="bench",
+            port=port,
+            data_dir=run_dir / "data",
+            extra={"HIRESTREAM_LOG_LEVEL": "WARNING"},
+        ),
+        run_dir / f"{app_id}.log",
+    )
     worker.start()
     try:
         await worker.wait_ready()
         tenant = f"bench-{uuid.uuid4().hex[:6]}"
-        headers = {"Authorization": "Bearer " + issue_jwt(TEST_JWT_SECRET, subject="bench",
-                                                          tenant_id=tenant, role="ADMIN")}
+        headers = {
+            "Authorization": "Bearer "
+            + issue_jwt(TEST_JWT_SECRET, subject="bench", tenant_id=tenant, role="ADMIN")
+        }
         ids: list[str] = []
         connector = aiohttp.TCPConnector(limit=64)
         async with aiohttp.ClientSession(connector=connector, headers=headers) as http:
@@ -133,11 +146,13 @@ async def main() -> None:
             await measure(4, 100, post)  # warm-up
             rows = []
             for concurrency, total in REQUESTS.items():
-                rows.append(("POST /interviews", concurrency, *await measure(concurrency, total,
-                                                                              post)))
+                rows.append(
+                    ("POST /interviews", concurrency, *await measure(concurrency, total, post))
+                )
             for concurrency, total in REQUESTS.items():
-                rows.append(("GET /interviews/:id", concurrency,
-                             *await measure(concurrency, total, get)))
+                rows.append(
+                    ("GET /interviews/:id", concurrency, *await measure(concurrency, total, get))
+                )
         bare = await bare_kafka(env["KAFKA_BOOTSTRAP_SERVERS"])
         for concurrency, figures in bare.items():
             rows.append(("bare Kafka round trip", concurrency, *figures))
@@ -149,8 +164,9 @@ async def main() -> None:
     post_p50 = {c: p50 for name, c, _, p50, _ in rows if name.startswith("POST")}
     bare_p50 = {c: p50 for name, c, _, p50, _ in rows if name.startswith("bare")}
     for c in REQUESTS:
-        print(f"POST p50 / bare Kafka round-trip p50 at {c} clients: "
-              f"{post_p50[c] / bare_p50[c]:.1f}x")
+        print(
+            f"POST p50 / bare Kafka round-trip p50 at {c} clients: {post_p50[c] / bare_p50[c]:.1f}x"
+        )
 
 
 if __name__ == "__main__":
