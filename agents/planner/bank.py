@@ -2,8 +2,9 @@
 
 - ``data/bank/*.json``: per taxonomy skill id, questions with a ``difficulty`` from 1 (junior)
   to 5 (principal), the question ``text`` and what a good answer covers (``goodAnswerCovers``).
-- ``data/templates.json``: generic questions by kind (``skill``, ``qualification``, ``role``)
-  with a placeholder (``{skill}``, ``{qualification}``, ``{role}``), for what the bank lacks.
+- ``data/templates.json``: generic questions by kind (``skill``, ``behavioural``,
+  ``qualification``, ``role``) with a placeholder (``{skill}``, ``{qualification}``,
+  ``{role}``), for what the bank lacks.
 - ``data/common_skills.json``: the skills asked for most often, most common first.
 
 Loaded once per process; ``version`` is a digest of the files, so a plan names the exact
@@ -23,6 +24,7 @@ from typing import Any
 
 PLACEHOLDERS: Mapping[str, str] = {
     "skill": "{skill}",
+    "behavioural": "{skill}",
     "qualification": "{qualification}",
     "role": "{role}",
 }
@@ -44,7 +46,7 @@ class Template:
     """A generic question with a placeholder for its subject."""
 
     id: str
-    kind: str  # "skill", "qualification" or "role"
+    kind: str  # "skill", "behavioural", "qualification" or "role"
     difficulty: int
     text: str
     covers: tuple[str, ...]
@@ -52,6 +54,8 @@ class Template:
     def render(self, subject: str) -> tuple[str, tuple[str, ...]]:
         """The question text and what a good answer covers, about ``subject``."""
         mark = PLACEHOLDERS[self.kind]
+        if self.kind == "behavioural":
+            subject = subject.lower()  # "your communication", not "your Communication"
         return self.text.replace(mark, subject), tuple(
             c.replace(mark, subject) for c in self.covers
         )
@@ -74,7 +78,7 @@ def _data() -> Traversable:
     return resources.files("hirestream.agents.planner").joinpath("data")
 
 
-def _files() -> list[tuple[str, str]]:
+def data_files() -> list[tuple[str, str]]:
     """(name, text) of every data file, in a fixed order."""
     data = _data()
     bank = sorted(
@@ -91,7 +95,7 @@ def _covers(raw: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def build_bank(files: list[tuple[str, str]]) -> Bank:
-    """A bank from its data files' texts (as ``_files`` lists them)."""
+    """A bank from its data files' texts (as ``data_files`` lists them)."""
     digest = hashlib.sha256()
     questions: dict[str, tuple[Question, ...]] = {}
     templates: dict[str, tuple[Template, ...]] = {}
@@ -130,4 +134,4 @@ def build_bank(files: list[tuple[str, str]]) -> Bank:
 @cache
 def load_bank() -> Bank:
     """The shipped bank, read once per process."""
-    return build_bank(_files())
+    return build_bank(data_files())
