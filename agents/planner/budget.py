@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any, Final
+
+from hirestream.agents.planner.apportion import split
 
 MIN_DURATION: Final = 10
 MAX_DURATION: Final = 180
@@ -64,27 +65,10 @@ def question_count(minutes: int, available: int) -> int:
     return min(max(minutes // MINUTES_PER_QUESTION, 1), available)
 
 
-def split(total: int, weights: Sequence[float]) -> list[int]:
-    """``total`` whole units over ``weights``: one each, the rest by largest remainder."""
-    if not weights or total < len(weights):
-        raise ValueError(f"cannot split {total} between {len(weights)}")
-    if any(w <= 0 for w in weights):
-        raise ValueError("weights must be positive")
-    rest = total - len(weights)
-    exact = [Fraction(w) for w in weights]  # exact arithmetic: the parts always add up
-    whole = sum(exact)
-    shares = [rest * w / whole for w in exact]
-    parts = [int(s) for s in shares]
-    order = sorted(range(len(weights)), key=lambda i: (-(shares[i] - parts[i]), i))
-    for i in order[: rest - sum(parts)]:
-        parts[i] += 1
-    return [p + 1 for p in parts]
-
-
 def time_budget(duration: int, competencies: Sequence[tuple[str, float]]) -> dict[str, Any]:
     """The budget for ``competencies`` (id, weight), as it appears in a plan."""
     fixed = overheads(check_duration(duration))
-    minutes = split(duration - fixed.total, [w for _, w in competencies])
+    minutes = split(duration - fixed.total, [w for _, w in competencies], minimum=1)
     return {
         "greeting": fixed.greeting,
         "competencies": [
