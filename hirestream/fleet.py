@@ -18,8 +18,11 @@ from aiokafka.partitioner import murmur2
 from hirestream.agents.enrich.agent import Enricher
 from hirestream.agents.enrich.agent import install as install_enricher
 from hirestream.agents.interviews.agent import InterviewAgent, install
+from hirestream.agents.planner.agent import install as install_planner
+from hirestream.agents.validation.agent import install as install_validation
 from hirestream.replies import CORRELATION_ID, REPLY_TO, ReplyWaiter
 from hirestream.settings import Settings
+from hirestream.store.tenant_settings import SettingsReader
 from hirestream.tables.declare import Tables, declare_tables, record_key, tenant_key
 from hirestream.tables.index import TenantIndex
 from hirestream.tables.queries import Entry
@@ -100,6 +103,29 @@ class Fleet:
         )
         self.enricher = install_enricher(
             self.app, enriched_from, Enricher(self.tables.enrichment, self.commands_topic)
+        )
+
+        def events(*event_types: str) -> Any:
+            return self.app.topic(
+                *(settings.topic_prefix + t for t in event_types),
+                key_serializer="raw",
+                value_serializer="raw",
+            )
+
+        self.validation = install_validation(
+            self.app,
+            events(
+                names.INTERVIEW_CREATED,
+                names.INTERVIEW_CONTENT_EDITED,
+                names.INTERVIEW_INFO_COMPLETED,
+            ),
+            self.commands_topic,
+        )
+        self.planner = install_planner(
+            self.app,
+            events(names.INTERVIEW_GENERATING_PLAN, names.INTERVIEW_REVISION_REQUESTED),
+            self.commands_topic,
+            SettingsReader(settings.database_url),
         )
         self.app.on_partitions_assigned.connect(self._on_partitions_changed)  # type: ignore[arg-type]
         self.app.on_partitions_revoked.connect(self._on_partitions_changed)  # type: ignore[arg-type]

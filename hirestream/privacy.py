@@ -19,7 +19,12 @@ from typing import Any, Final
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-PERSONAL_FIELDS: Final[tuple[str, ...]] = ("candidateName", "candidateEmail", "candidateResume")
+PERSONAL_FIELDS: Final[tuple[str, ...]] = (
+    "candidateName",
+    "candidateEmail",
+    "candidateResume",
+    "candidateProfile",
+)
 
 _NONCE_BYTES: Final = 12
 

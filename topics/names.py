@@ -10,11 +10,34 @@ DEAD_LETTERS = "interview-commands.dead-letter"
 INTERVIEW_CREATED = "interview.created"
 INTERVIEW_UPDATED = "interview.updated"
 INTERVIEW_DELETED = "interview.deleted"
+INTERVIEW_CONTENT_EDITED = "interview.content_edited"
+INTERVIEW_INFO_COMPLETED = "interview.info_completed"
+INTERVIEW_GENERATING_PLAN = "interview.generating_plan"
+INTERVIEW_REVISION_REQUESTED = "interview.revision_requested"
 
-#: Every lifecycle event topic, in the order they appear in an interview's life.
+#: Every lifecycle event topic, roughly in the order they appear in an interview's life.
+#: One topic per event type; each event names the interview's version.
 EVENT_TOPICS: tuple[str, ...] = (
     INTERVIEW_CREATED,
     INTERVIEW_UPDATED,
+    "interview.received",
+    "interview.info_needed",
+    INTERVIEW_INFO_COMPLETED,
+    "interview.validating_skills",
+    INTERVIEW_GENERATING_PLAN,
+    "interview.plan_generated",
+    INTERVIEW_REVISION_REQUESTED,
+    "interview.approved",
+    "interview.rejected",
+    INTERVIEW_CONTENT_EDITED,
+    "interview.started",
+    "interview.completed",
+    "interview.assessment_requested",
+    "interview.assessment_pending",
+    "interview.assessment_approved",
+    "interview.assessment_rejected",
+    "interview.cancelled",
+    "interview.candidate_data_purged",
     INTERVIEW_DELETED,
 )
 

@@ -30,13 +30,6 @@ from __future__ import annotations
 
 from typing import Any, Literal, NotRequired, TypedDict
 
-CommandType = Literal[
-    "interview.create",
-    "interview.update",
-    "interview.delete",
-    "interview.override",
-    "interview.enrich",
-]
 COMMAND_TYPES: frozenset[str] = frozenset(
     {
         "interview.create",
@@ -44,6 +37,11 @@ COMMAND_TYPES: frozenset[str] = frozenset(
         "interview.delete",
         "interview.override",  # a recruiter's patch of the canonical content
         "interview.enrich",  # the background enricher's findings
+        "interview.validated",  # the validation agent's verdict
+        "interview.plan_generated",  # the planner's plan
+        "interview.workflow",  # a person's approve / reject / revise / cancel
+        "interview.supply_info",  # missing information supplied (Integration API)
+        "interview.purge",  # the candidate's personal data erased
     }
 )
 
@@ -68,6 +66,7 @@ class Command(TypedDict):
 class Outcome(TypedDict):
     ok: bool
     httpStatus: int
+    replayed: NotRequired[bool]  # answered from an earlier time the command was applied
     record: NotRequired[dict[str, Any]]
     code: NotRequired[str]
     message: NotRequired[str]
@@ -90,3 +89,27 @@ def accepted(record: dict[str, Any], http_status: int) -> Outcome:
 
 def rejected(http_status: int, code: str, message: str) -> Outcome:
     return {"ok": False, "httpStatus": http_status, "code": code, "message": message}
+
+
+def system_command(
+    kind: str,
+    *,
+    command_id: str,
+    tenant_id: str,
+    interview_id: str,
+    agent: str,
+    issued_at: str,
+    payload: dict[str, Any],
+) -> Command:
+    """A command a background agent sends about an interview (no reply expected)."""
+    return {
+        "commandId": command_id,
+        "type": kind,
+        "tenantId": tenant_id,
+        "interviewId": interview_id,
+        "actor": {"kind": "system", "id": agent},
+        "requestId": "",
+        "issuedAt": issued_at,
+        "fingerprint": "",
+        "payload": payload,
+    }

@@ -20,7 +20,16 @@ from hirestream.web.commands import COMMAND_TIMEOUT
 from hirestream.web.credentials import jwt_policy
 from hirestream.web.errors import error_middleware, request_id_middleware
 from hirestream.web.resume.service import resume_parser_ctx
-from hirestream.web.views import apikeys, curation, health, interviews, openapi, resume
+from hirestream.web.views import (
+    apikeys,
+    curation,
+    health,
+    integration,
+    interviews,
+    openapi,
+    resume,
+    tenant,
+)
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)
 
@@ -65,6 +74,17 @@ def add_routes(app: web.Application, prefix: str) -> None:
     r.add_post(f"{prefix}/interviews/{{id}}/override", curation.apply_override)
     r.add_get(f"{prefix}/interviews/{{id}}/overrides", curation.list_overrides)
     r.add_get(f"{prefix}/taxonomy/unknown", curation.unknown_taxonomy_terms)
+    r.add_get(f"{prefix}/tenant/settings", tenant.get_settings)
+    r.add_put(f"{prefix}/tenant/settings", tenant.put_settings)
+    run = f"{prefix}/integration/interviews/{{runId}}"
+    r.add_post(f"{prefix}/integration/interviews", integration.create)
+    r.add_get(run, integration.get)
+    r.add_delete(run, integration.cancel)
+    r.add_patch(f"{run}/info", integration.supply_info)
+    r.add_post(f"{run}/plan/approve", integration.approve_plan)
+    r.add_post(f"{run}/plan/reject", integration.reject_plan)
+    r.add_patch(f"{run}/plan/revise", integration.revise_plan)
+    r.add_delete(f"{run}/candidate-data", integration.purge_candidate_data)
     r.add_post(f"{prefix}/api-keys", apikeys.create_api_key)
     r.add_get(f"{prefix}/api-keys", apikeys.list_api_keys)
     r.add_delete(f"{prefix}/api-keys/{{id}}", apikeys.revoke_api_key)

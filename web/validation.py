@@ -35,6 +35,8 @@ WRITABLE = (
     "callbackUrl",
     "externalId",
     "candidateRef",
+    "candidateProfile",
+    "companyName",
 )
 
 
@@ -148,11 +150,14 @@ def _callback(checker: _Checker, value: str | None, http_hosts: frozenset[str]) 
     return value
 
 
-def _fields(body: dict[str, Any], *, creating: bool, http_hosts: frozenset[str]) -> dict[str, Any]:
+def _fields(
+    body: dict[str, Any], *, creating: bool, http_hosts: frozenset[str], required: bool = True
+) -> dict[str, Any]:
     c = _Checker([])
+    needed = creating and required
     out: dict[str, Any] = {
-        "candidateName": c.text(body, "candidateName", 200, required=creating, nullable=False),
-        "position": c.text(body, "position", 200, required=creating, nullable=False),
+        "candidateName": c.text(body, "candidateName", 200, required=needed, nullable=False),
+        "position": c.text(body, "position", 200, required=needed, nullable=False),
         "candidateEmail": _email(c, c.text(body, "candidateEmail", 254)),
         "level": _level(c, c.text(body, "level", 20)),
         "skills": c.strings(body, "skills", 50, 100),
@@ -164,6 +169,8 @@ def _fields(body: dict[str, Any], *, creating: bool, http_hosts: frozenset[str])
         "callbackUrl": _callback(c, c.text(body, "callbackUrl", 2048), http_hosts),
         "externalId": c.text(body, "externalId", 200),
         "candidateRef": c.text(body, "candidateRef", 200),
+        "candidateProfile": c.text(body, "candidateProfile", 20_000),
+        "companyName": c.text(body, "companyName", 200),
     }
     if not creating:
         for field in ("candidateName", "position", "duration"):
@@ -174,11 +181,15 @@ def _fields(body: dict[str, Any], *, creating: bool, http_hosts: frozenset[str])
     return out
 
 
-def create_input(body: Any, *, http_hosts: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """The fields of a new interview, with defaults (``duration`` 45, empty lists)."""
+def create_input(
+    body: Any, *, http_hosts: frozenset[str] = frozenset(), required: bool = True
+) -> dict[str, Any]:
+    """The fields of a new interview, with defaults (``duration`` 45, empty lists).
+    ``required=False`` (the Integration API) accepts incomplete data: the workflow asks for
+    what is missing."""
     if not isinstance(body, dict):
         raise Invalid(["body must be a JSON object"])
-    fields = _fields(body, creating=True, http_hosts=http_hosts)
+    fields = _fields(body, creating=True, http_hosts=http_hosts, required=required)
     fields["duration"] = fields["duration"] or 45
     fields["skills"] = fields["skills"] or []
     fields["qualifications"] = fields["qualifications"] or []

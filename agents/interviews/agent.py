@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import faust
 
@@ -89,8 +89,7 @@ class InterviewAgent:
                     "idempotency_key_reused",
                     "Idempotency-Key was already used with a different request",
                 )
-            answer: Outcome = prior["outcome"]
-            return answer
+            return cast(Outcome, {**prior["outcome"], "replayed": True})
         key_of_record = record_key(tenant, command["interviewId"])
         enrichment = self.tables.enrichment.get(tenant_key(tenant)) or {}
         decision = decide(
@@ -105,6 +104,8 @@ class InterviewAgent:
             "outcome": decision.outcome,
             "at": command["issuedAt"],
         }
+        if decision.replayed:
+            return cast(Outcome, {**decision.outcome, "replayed": True})
         log.info(
             "event=command.decided tenant=%s command=%s request=%s type=%s status=%s",
             tenant,
@@ -125,10 +126,12 @@ class InterviewAgent:
             if counts is not None:
                 self.tables.counts[tenant_key(tenant)] = counts
         record = decision.record or self.tables.interviews.get(key_of_record)
-        if decision.event_type is not None and record is not None:
+        if record is None:
+            return
+        for event_type in decision.events:
             event: Event = {
-                "eventId": f"{record['id']}:{record['version']}",
-                "type": decision.event_type,
+                "eventId": f"{record['id']}:{record['version']}:{event_type}",
+                "type": event_type,
                 "tenantId": tenant,
                 "interviewId": record["id"],
                 "version": record["version"],
@@ -136,9 +139,7 @@ class InterviewAgent:
                 "commandId": command["commandId"],
                 "record": record,
             }
-            await self.event_topics[decision.event_type].send(
-                key=tenant.encode(), value=codec.dumps(event)
-            )
+            await self.event_topics[event_type].send(key=tenant.encode(), value=codec.dumps(event))
 
 
 def install(app: faust.App, commands_topic: Any, step: InterviewAgent) -> Any:

@@ -1,49 +1,45 @@
 """Decisions of the interview agent, as plain functions (no Faust, no I/O).
 
-``decide(record, command)`` returns what to do with one command: the new record (or None
-when nothing changes), the outcome to answer with, and the event to publish. It is
-deterministic — every timestamp comes from the command — so a command replayed after a crash
-decides the same way.
+``decide(record, command, offset)`` returns what to do with one command: the new record (or
+None when nothing changes), the outcome to answer with, and the events to publish, in order.
+It is deterministic — every timestamp comes from the command — so a command replayed after a
+crash decides the same way.
 
 Idempotency under redelivery: the agent passes each command's offset on its partition (a
 tenant lives on one partition, so offsets order a tenant's commands). Every record and every
 tenant's counts remember the offset of the last command applied to them, so a command replayed
 after a crash is recognised as applied even when only some of the agent's table writes had
 reached Kafka. Each record also remembers its last ``APPLIED_MEMORY`` commands with the status
-before and after, to answer a replay exactly as the first time.
+before and after and the events published, to answer a replay exactly as the first time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hirestream.agents.interviews import lifecycle
 from hirestream.agents.interviews.content import canonical_content, raw_payload
 from hirestream.agents.interviews.curation import with_enrichment, with_override
-from hirestream.agents.interviews.states import (
-    EDITABLE_STATES,
-    allowed_user_actions,
-    status_of,
-    user_status_target,
-)
+from hirestream.agents.interviews.states import EDITABLE_STATES, status_of
+from hirestream.agents.workflow.transitions import IllegalTransition, allowed_actions
 from hirestream.topics.records import Command, Outcome, accepted, rejected
 
 APPLIED_MEMORY = 32
 
-#: Content fields: editing one of them re-runs canonicalisation and planning; after
-#: approval they are frozen (API.md §4).
-CONTENT_FIELDS = frozenset({"skills", "jobDescription", "position", "level", "candidateResume"})
+#: Content fields: editing one of them re-runs canonicalisation, validation and planning;
+#: after approval they are frozen (API.md §4).
+CONTENT_FIELDS = frozenset(
+    {"skills", "jobDescription", "position", "level", "qualifications", "candidateResume"}
+)
 
 NOT_FOUND: Outcome = rejected(404, "not_found", "Interview not found")
 
-EVENT_OF_COMMAND = {
-    "interview.create": "interview.created",
-    "interview.update": "interview.updated",
-    "interview.delete": "interview.deleted",
-    "interview.override": "interview.updated",
-    "interview.enrich": "interview.updated",
-}
+#: A user's ``status`` in PUT /interviews/:id, as a workflow action (API.md §4).
+STATUS_ACTIONS = {"approved": "approve", "rejected": "reject"}
+
+Cooccurrence = Mapping[str, Mapping[str, int]] | None
 
 
 @dataclass(frozen=True)
@@ -55,6 +51,7 @@ class Applied:
     status_before: str | None  # None: the record did not exist
     status_after: str | None  # None: the record no longer exists
     http_status: int
+    events: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,6 +60,7 @@ class Applied:
             "statusBefore": self.status_before,
             "statusAfter": self.status_after,
             "httpStatus": self.http_status,
+            "events": list(self.events),
         }
 
     @classmethod
@@ -73,6 +71,7 @@ class Applied:
             raw["statusBefore"],
             raw["statusAfter"],
             raw["httpStatus"],
+            tuple(raw.get("events", ())),
         )
 
 
@@ -80,8 +79,9 @@ class Applied:
 class Decision:
     outcome: Outcome
     record: dict[str, Any] | None = None  # the record to store; None: store nothing
-    event_type: str | None = None  # the event to publish about ``record``
+    events: tuple[str, ...] = ()  # the events to publish about the record, in order
     applied: Applied | None = None  # set when the command changed (or had changed) a record
+    replayed: bool = False
 
 
 def find_applied(record: dict[str, Any] | None, command_id: str) -> Applied | None:
@@ -106,7 +106,7 @@ def decide(
     record: dict[str, Any] | None,
     command: Command,
     offset: int,
-    cooccurrence: Mapping[str, Mapping[str, int]] | None = None,
+    cooccurrence: Cooccurrence = None,
 ) -> Decision:
     """Decide one command (at ``offset`` on its partition) against its interview's record.
     ``cooccurrence`` is the tenant's learned skill co-occurrence (for related skills)."""
@@ -115,39 +115,33 @@ def decide(
         # Redelivered, and applied so long ago that the record forgot it: answer as of now.
         previous = Applied(command["commandId"], offset, record["status"], record["status"], 200)
     if previous is not None and record is not None:
-        return _replayed(record, command, previous)
+        return _replayed(record, previous)
     kind = command["type"]
     if kind == "interview.create":
         decision = _create(record, command, offset, cooccurrence)
-    elif kind == "interview.update":
-        decision = _update(record, command, offset, cooccurrence)
-    elif kind == "interview.delete":
-        decision = _delete(record, command, offset)
-    elif kind == "interview.override":
-        decision = _override(record, command, offset, cooccurrence)
-    elif kind == "interview.enrich":
-        decision = _enrich(record, command, offset, cooccurrence)
+    elif record is None or not _exists(record):
+        decision = Decision(NOT_FOUND)
     else:
-        decision = Decision(rejected(400, "unknown_command", f"Unknown command type {kind!r}"))
+        handler = _HANDLERS.get(kind)
+        if handler is None:
+            return Decision(rejected(400, "unknown_command", f"Unknown command type {kind!r}"))
+        decision = handler(record, command, offset, cooccurrence)
     if decision.record is not None:
         decision.record["offset"] = offset
     return decision
 
 
-def _replayed(record: dict[str, Any], command: Command, previous: Applied) -> Decision:
+def _replayed(record: dict[str, Any], previous: Applied) -> Decision:
     """The record already carries this command: answer as the first time, store nothing,
-    and publish the event again (consumers deduplicate on eventId)."""
-    event = EVENT_OF_COMMAND.get(command["type"])
-    if previous.http_status == 204:
-        return Decision(accepted({}, 204), None, event, previous)
-    return Decision(accepted(record, previous.http_status), None, event, previous)
+    and publish its events again (consumers deduplicate on eventId)."""
+    body = {} if previous.http_status == 204 else record
+    return Decision(
+        accepted(body, previous.http_status), None, previous.events, previous, replayed=True
+    )
 
 
 def _create(
-    record: dict[str, Any] | None,
-    command: Command,
-    offset: int,
-    cooccurrence: Mapping[str, Mapping[str, int]] | None,
+    record: dict[str, Any] | None, command: Command, offset: int, cooccurrence: Cooccurrence
 ) -> Decision:
     if record is not None:
         return Decision(rejected(409, "already_exists", "An interview with this id already exists"))
@@ -169,30 +163,26 @@ def _create(
         "createdAt": at,
         "updatedAt": at,
         "deleted": False,
+        "workflowState": None,
+        "status": status_of(None),
     }
-    new.setdefault("workflowState", None)
-    new["status"] = status_of(new["workflowState"])
-    applied = Applied(command["commandId"], offset, None, new["status"], 201)
+    events = ("interview.created",)
+    applied = Applied(command["commandId"], offset, None, new["status"], 201, events)
     _remember(new, applied)
-    return Decision(accepted(new, 201), new, "interview.created", applied)
+    return Decision(accepted(new, 201), new, events, applied)
 
 
-def _update(
-    record: dict[str, Any] | None,
-    command: Command,
-    offset: int,
-    cooccurrence: Mapping[str, Mapping[str, int]] | None,
-) -> Decision:
-    if record is None or not _exists(record):
-        return Decision(NOT_FOUND)
-    changes = dict(command["payload"])
-    state = record.get("workflowState")
-    requested_status = changes.pop("status", None)
-    touches_content = any(f in CONTENT_FIELDS for f in changes) or (
-        "candidateResume" in changes.get("sealed", {})
-    )
-    if touches_content and state not in EDITABLE_STATES:
-        return Decision(_not_allowed(state, "edit content"))
+def _not_allowed(illegal: IllegalTransition) -> Outcome:
+    return rejected(409, "invalid_transition", illegal.message)
+
+
+def _content_changes(
+    record: dict[str, Any], changes: dict[str, Any], cooccurrence: Cooccurrence
+) -> dict[str, Any]:
+    """``record`` with content ``changes`` (fields as validated, ``rawPayload`` as sent,
+    ``sealed`` personal fields, ``sealedCleared``, ``resumeSkills``) applied and
+    canonicalised again."""
+    changes = dict(changes)
     cleared = changes.pop("sealedCleared", [])
     raw_changes = changes.pop("rawPayload", None) or raw_payload(changes)
     resume_skills = changes.pop("resumeSkills", None)
@@ -200,6 +190,9 @@ def _update(
     if "sealed" in changes or cleared:
         sealed = {**record.get("sealed", {}), **changes.get("sealed", {})}
         new["sealed"] = {k: v for k, v in sealed.items() if k not in cleared}
+    touches_content = any(f in CONTENT_FIELDS for f in changes) or (
+        "candidateResume" in changes.get("sealed", {}) or "candidateResume" in cleared
+    )
     if touches_content:
         new.update(
             canonical_content(
@@ -212,61 +205,92 @@ def _update(
                 cooccurrence=cooccurrence,
             )
         )
+    return new
+
+
+def _touches_content(changes: Mapping[str, Any]) -> bool:
+    return any(f in CONTENT_FIELDS for f in changes) or "candidateResume" in (
+        *changes.get("sealed", {}),
+        *changes.get("sealedCleared", []),
+    )
+
+
+def _update(
+    record: dict[str, Any], command: Command, offset: int, cooccurrence: Cooccurrence
+) -> Decision:
+    changes = dict(command["payload"])
+    requested_status = changes.pop("status", None)
+    state = record.get("workflowState")
+    events: tuple[str, ...] = ()
+    if _touches_content(changes):
+        if state not in EDITABLE_STATES:
+            return Decision(
+                _not_allowed(IllegalTransition(state, "edit_content", allowed_actions(state)))
+            )
+        step = lifecycle.content_edited(record)
+        if step.illegal is not None:
+            return Decision(_not_allowed(step.illegal))
+        assert step.record is not None
+        record_now, events = step.record, step.events
+    else:
+        record_now = record
+    new = _content_changes(record_now, changes, cooccurrence)
     if requested_status is not None and requested_status != record.get("status"):
-        target = user_status_target(state, requested_status)
-        if target is None:
-            return Decision(_not_allowed(state, f"set status to {requested_status}"))
-        new["workflowState"] = target
-    new["status"] = status_of(new.get("workflowState"))
-    return _changed(record, new, command, offset, 200)
+        action = STATUS_ACTIONS.get(requested_status)
+        if action is None:
+            allowed = ", ".join(f"status {s}" for s in STATUS_ACTIONS) + " (from pending)"
+            return Decision(
+                rejected(
+                    409,
+                    "invalid_transition",
+                    f"Cannot set status to {requested_status}: the interview is in state "
+                    f"{state or 'null'}; a user may only set {allowed}",
+                )
+            )
+        step = lifecycle.acted(new, {"action": action})
+        if step.illegal is not None:
+            return Decision(_not_allowed(step.illegal))
+        assert step.record is not None
+        new, events = step.record, events + step.events
+    return _changed(record, new, command, offset, 200, ("interview.updated", *events))
 
 
 def _changed(
-    record: dict[str, Any], new: dict[str, Any], command: Command, offset: int, http_status: int
+    record: dict[str, Any],
+    new: dict[str, Any],
+    command: Command,
+    offset: int,
+    http_status: int,
+    events: tuple[str, ...],
 ) -> Decision:
-    """A new version of an existing record, published as ``interview.updated``."""
+    """A new version of an existing record."""
     new["version"] = record["version"] + 1
     new["updatedAt"] = command["issuedAt"]
-    applied = Applied(command["commandId"], offset, record["status"], new["status"], http_status)
+    new["status"] = status_of(new.get("workflowState"))
+    applied = Applied(
+        command["commandId"], offset, record["status"], new["status"], http_status, events
+    )
     _remember(new, applied)
-    return Decision(accepted(new, http_status), new, "interview.updated", applied)
+    return Decision(accepted(new, http_status), new, events, applied)
 
 
-def _override(
-    record: dict[str, Any] | None,
-    command: Command,
-    offset: int,
-    cooccurrence: Mapping[str, Mapping[str, int]] | None,
+def _unchanged(record: dict[str, Any]) -> Decision:
+    return Decision(accepted(record, 200))
+
+
+def _step(record: dict[str, Any], step: lifecycle.Step, command: Command, offset: int) -> Decision:
+    if step.illegal is not None:
+        return Decision(_not_allowed(step.illegal))
+    if step.record is None:
+        return _unchanged(record)
+    return _changed(record, step.record, command, offset, 200, step.events)
+
+
+def _delete(
+    record: dict[str, Any], command: Command, offset: int, cooccurrence: Cooccurrence
 ) -> Decision:
-    if record is None or not _exists(record):
-        return Decision(NOT_FOUND)
-    state = record.get("workflowState")
-    if state not in EDITABLE_STATES:
-        return Decision(_not_allowed(state, "apply an override"))
-    return _changed(record, with_override(record, command, cooccurrence), command, offset, 201)
-
-
-def _enrich(
-    record: dict[str, Any] | None,
-    command: Command,
-    offset: int,
-    cooccurrence: Mapping[str, Mapping[str, int]] | None,
-) -> Decision:
-    """The background enricher's findings; a no-op (200, nothing stored) when they change
-    nothing or come too late."""
-    if record is None or not _exists(record):
-        return Decision(NOT_FOUND)
-    new = with_enrichment(record, command, cooccurrence)
-    if new is None:
-        return Decision(accepted(record, 200))
-    return _changed(record, new, command, offset, 200)
-
-
-def _delete(record: dict[str, Any] | None, command: Command, offset: int) -> Decision:
     """Deleting keeps a tombstone without content (and without personal data), so replays and
     versions stay decidable."""
-    if record is None or not _exists(record):
-        return Decision(NOT_FOUND)
     tombstone: dict[str, Any] = {
         "id": record["id"],
         "tenantId": record["tenantId"],
@@ -278,19 +302,88 @@ def _delete(record: dict[str, Any] | None, command: Command, offset: int) -> Dec
         "workflowState": record.get("workflowState"),
         "applied": record.get("applied", []),
     }
-    applied = Applied(command["commandId"], offset, record["status"], None, 204)
+    events = ("interview.deleted",)
+    applied = Applied(command["commandId"], offset, record["status"], None, 204, events)
     _remember(tombstone, applied)
-    return Decision(accepted({}, 204), tombstone, "interview.deleted", applied)
+    return Decision(accepted({}, 204), tombstone, events, applied)
 
 
-def _not_allowed(state: str | None, action: str) -> Outcome:
-    allowed = allowed_user_actions(state) or ["none"]
-    return rejected(
-        409,
-        "invalid_transition",
-        f"Cannot {action}: the interview is in state {state or 'null'}; "
-        f"allowed actions: {', '.join(allowed)}",
-    )
+def _override(
+    record: dict[str, Any], command: Command, offset: int, cooccurrence: Cooccurrence
+) -> Decision:
+    state = record.get("workflowState")
+    if state not in EDITABLE_STATES:
+        illegal = IllegalTransition(state, "apply an override", allowed_actions(state))
+        return Decision(_not_allowed(illegal))
+    new = with_override(record, command, cooccurrence)
+    step = lifecycle.content_edited(new)  # a pending plan is made again
+    assert step.record is not None
+    return _changed(record, step.record, command, offset, 201, ("interview.updated", *step.events))
+
+
+def _enrich(
+    record: dict[str, Any], command: Command, offset: int, cooccurrence: Cooccurrence
+) -> Decision:
+    """The background enricher's findings; a no-op (200, nothing stored) when they change
+    nothing or come too late."""
+    new = with_enrichment(record, command, cooccurrence)
+    if new is None:
+        return _unchanged(record)
+    return _changed(record, new, command, offset, 200, ("interview.updated",))
+
+
+def _validated(
+    record: dict[str, Any], command: Command, offset: int, cooccurrence: Cooccurrence
+) -> Decision:
+    return _step(record, lifecycle.validated(record, command["payload"]), command, offset)
+
+
+def _plan_generated(
+    record: dict[str, Any], command: Command, offset: int, cooccurrence: Cooccurrence
+) -> Decision:
+    return _step(record, lifecycle.plan_generated(record, command["payload"]), command, offset)
+
+
+def _workflow(
+    record: dict[str, Any], command: Command, offset: int, cooccurrence: Cooccurrence
+) -> Decision:
+    return _step(record, lifecycle.acted(record, command["payload"]), command, offset)
+
+
+def _supply_info(
+    record: dict[str, Any], command: Command, offset: int, cooccurrence: Cooccurrence
+) -> Decision:
+    """Missing information supplied (Integration API): merged like an edit, then on to
+    validation again."""
+    step = lifecycle.acted(record, {"action": "info_supplied"})
+    if step.illegal is not None:
+        return Decision(_not_allowed(step.illegal))
+    assert step.record is not None
+    new = _content_changes(step.record, dict(command["payload"]), cooccurrence)
+    return _changed(record, new, command, offset, 200, step.events)
+
+
+def _purge(
+    record: dict[str, Any], command: Command, offset: int, cooccurrence: Cooccurrence
+) -> Decision:
+    """The candidate's personal data is gone (its data key was destroyed first): drop the
+    sealed copies; keep everything else (assessment, skills, counts)."""
+    new = {k: v for k, v in record.items() if k != "sealed"}
+    new["candidatePurgedAt"] = command["issuedAt"]
+    return _changed(record, new, command, offset, 200, ("interview.candidate_data_purged",))
+
+
+_HANDLERS: dict[str, Callable[[dict[str, Any], Command, int, Cooccurrence], Decision]] = {
+    "interview.update": _update,
+    "interview.delete": _delete,
+    "interview.override": _override,
+    "interview.enrich": _enrich,
+    "interview.validated": _validated,
+    "interview.plan_generated": _plan_generated,
+    "interview.workflow": _workflow,
+    "interview.supply_info": _supply_info,
+    "interview.purge": _purge,
+}
 
 
 # --- counts ---------------------------------------------------------------------------------

@@ -85,7 +85,7 @@ async def test_override_patches_round_trip(
     record = await get(http, url, tenant)
     assert record["skills"] == patch["after"]["skills"]
     assert record["canonicalPayload"]["roleFamily"] == "devops_sre"
-    assert record["version"] == 2
+    assert record["version"] >= 2
     # a later content edit keeps the recruiter's patch on top
     async with http.put(url, headers=auth(tenant), json={"skills": ["ReactJS", "Go"]}) as r:
         assert r.status == 200

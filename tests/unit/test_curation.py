@@ -51,7 +51,7 @@ def test_override_is_an_immutable_patch_with_before_and_after() -> None:
         "roleFamily": "devops_sre",
         "roleCategory": "engineering",
     }
-    assert d.record["version"] == 2 and d.event_type == "interview.updated"
+    assert d.record["version"] == 2 and d.events == ("interview.updated",)
     again = decide(d.record, command("interview.override", "c2", removeSkills=["React"]), 2)
     assert again.record is not None
     assert again.record["overrides"][0] == patch  # earlier patches never change
@@ -59,7 +59,7 @@ def test_override_is_an_immutable_patch_with_before_and_after() -> None:
 
 
 def test_override_after_approval_is_409() -> None:
-    record = created(position="Engineer", workflowState="approved")
+    record = {**created(position="Engineer"), "workflowState": "approved", "status": "approved"}
     d = decide(record, command("interview.override", "c1", addSkills=["Go"]), 1)
     assert d.outcome["httpStatus"] == 409
 

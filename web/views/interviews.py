@@ -32,7 +32,7 @@ CALLBACK_HTTP_HOSTS: web.AppKey[frozenset[str]] = web.AppKey("callback_http_host
 NOT_FOUND = Problem(404, "Interview not found")
 
 
-def _split(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def split(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """(public fields, personal fields)."""
     public = {k: v for k, v in fields.items() if k not in PERSONAL_FIELDS}
     personal = {k: v for k, v in fields.items() if k in PERSONAL_FIELDS}
@@ -56,7 +56,7 @@ async def create_interview(request: web.Request) -> web.Response:
     command_id = command_id_for(tenant, key)
     interview_id = new_interview_id(command_id, key)
     data_key = await request.app[DATA_KEYS].create(tenant, interview_id)
-    public, personal = _split(fields)
+    public, personal = split(fields)
     payload = {
         **public,
         "sealed": seal_fields(data_key, tenant, interview_id, personal),
@@ -89,7 +89,7 @@ async def update_interview(request: web.Request) -> web.Response:
         raise Problem(400, exc.messages, code="validation_failed") from exc
     tenant = principal(request).tenant_id
     interview_id = request.match_info["id"]
-    public, personal = _split(changes)
+    public, personal = split(changes)
     public["rawPayload"] = raw_payload(body)
     if personal.get("candidateResume"):
         public["resumeSkills"] = resume_skills(

@@ -1,0 +1,127 @@
+"""Workflow steps of an interview (API.md §4), as decisions on its record. Pure.
+
+The background agents report their results as commands (``interview.validated``,
+``interview.plan_generated``); people act through ``interview.workflow`` (approve, reject,
+revise, cancel) and ``interview.supply_info``. Each moves ``workflowState`` along
+``agents.workflow.transitions`` and returns the events to publish, in order. A report about an
+older version of the record than the current one is stale and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from hirestream.agents.interviews.states import status_of
+from hirestream.agents.validation.validate import validate
+from hirestream.agents.workflow.transitions import IllegalTransition, Transition, try_transition
+
+
+@dataclass(frozen=True)
+class Step:
+    """The record after a workflow step, and the events it publishes (in order)."""
+
+    record: dict[str, Any] | None  # None: nothing changes
+    events: tuple[str, ...] = ()
+    illegal: IllegalTransition | None = None
+
+
+def _walk(
+    record: dict[str, Any], actions: list[str], **switches: bool
+) -> tuple[dict[str, Any], tuple[str, ...]] | IllegalTransition:
+    state = record.get("workflowState")
+    events: list[str] = []
+    for action in actions:
+        step = try_transition(state, action, **switches)
+        if isinstance(step, IllegalTransition):
+            return step
+        assert isinstance(step, Transition)
+        state = step.state
+        events.extend(step.events)
+    new = {**record, "workflowState": state, "status": status_of(state)}
+    return new, tuple(events)
+
+
+def _stepped(
+    record: dict[str, Any], actions: list[str], changes: Mapping[str, Any], **switches: bool
+) -> Step:
+    walked = _walk(record, actions, **switches)
+    if isinstance(walked, IllegalTransition):
+        return Step(None, illegal=walked)
+    new, events = walked
+    new.update(changes)
+    return Step(new, events)
+
+
+def validation_fields(record: Mapping[str, Any]) -> dict[str, Any]:
+    """What validation looks at. Personal fields are sealed: their presence is what counts."""
+    sealed = record.get("sealed", {})
+    return {
+        "position": record.get("position"),
+        "candidateName": "present" if "candidateName" in sealed else None,
+        "candidateEmail": "present@example.invalid" if "candidateEmail" in sealed else None,
+        "candidateRef": record.get("candidateRef"),
+        "level": record.get("level"),
+        "skills": record.get("skills") or [],
+        "qualifications": record.get("qualifications") or [],
+        "jobDescription": record.get("jobDescription"),
+    }
+
+
+def stale(record: Mapping[str, Any], payload: Mapping[str, Any]) -> bool:
+    return bool(payload.get("basedOnVersion") != record["version"])
+
+
+def validated(record: dict[str, Any], payload: Mapping[str, Any]) -> Step:
+    """The validation agent's verdict on ``basedOnVersion`` of the record."""
+    if stale(record, payload):
+        return Step(None)
+    verdict = payload["validation"]
+    state = record.get("workflowState")
+    actions = ["receive"] if state is None else []
+    if state in (None, "received"):
+        actions += (
+            ["info_valid", "skills_validated"] if verdict["outcome"] == "ok" else ["info_missing"]
+        )
+    elif state == "validating_skills":
+        actions += ["skills_validated"] if verdict["outcome"] == "ok" else ["info_missing"]
+    else:
+        return Step(None)  # moved on since: nothing to do
+    return _stepped(record, actions, {"validation": verdict})
+
+
+def plan_generated(record: dict[str, Any], payload: Mapping[str, Any]) -> Step:
+    """The planner's plan for ``basedOnVersion``; with ``autoApprovePlans`` straight on to
+    approved."""
+    if stale(record, payload) or record.get("workflowState") != "generating_plan":
+        return Step(None)
+    plan = payload["plan"]
+    return _stepped(
+        record,
+        ["plan_generated"],
+        {"plan": plan, "planId": plan["planId"], "runId": payload["runId"]},
+        auto_approve_plans=bool(payload.get("autoApprovePlans")),
+    )
+
+
+def acted(record: dict[str, Any], payload: Mapping[str, Any]) -> Step:
+    """A person's action: approve, reject, revise (with notes) or cancel."""
+    action = payload["action"]
+    changes: dict[str, Any] = {}
+    if action == "revise":
+        changes["revisionNotes"] = [*record.get("revisionNotes", []), payload.get("notes", "")]
+    if action == "reject" and payload.get("feedback"):
+        changes["rejectionFeedback"] = payload["feedback"]
+    return _stepped(record, [action], changes)
+
+
+def content_edited(record: dict[str, Any]) -> Step:
+    """Content changed while planning or pending: back to validation and planning."""
+    return _stepped(record, ["edit_content"], {})
+
+
+def validation_now(record: Mapping[str, Any]) -> dict[str, Any]:
+    """What the validation agent will say of this record (used by the Integration API to
+    answer a create with its data quality at once)."""
+    return validate(validation_fields(record)).to_json()

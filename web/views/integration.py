@@ -1,0 +1,239 @@
+"""The Integration API for partner systems (API.md §8): interviews addressed by ``runId``,
+created idempotently by ``externalId``, moved through the workflow, and the candidate-data
+purge. The records are the same ones ``GET /interviews/:id`` shows."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from aiohttp import web
+
+from hirestream.agents.interviews.content import raw_payload, resume_skills
+from hirestream.agents.interviews.lifecycle import validation_now
+from hirestream.agents.planner.agent import run_id
+from hirestream.agents.workflow.transitions import integration_state
+from hirestream.privacy import seal_fields
+from hirestream.store import audit
+from hirestream.web.auth import principal, requires
+from hirestream.web.backend import BACKEND
+from hirestream.web.commands import (
+    build_command,
+    command_id_for,
+    execute,
+    idempotency_key,
+    read_json,
+)
+from hirestream.web.errors import Problem, json_response
+from hirestream.web.routing import owner_or_forward
+from hirestream.web.validation import Invalid, create_input, update_input
+from hirestream.web.views.apikeys import POOL
+from hirestream.web.views.interviews import CALLBACK_HTTP_HOSTS, DATA_KEYS, NOT_FOUND, split
+
+_EXTERNAL = uuid.UUID("5d1c7f0e-2a61-4c55-9a3b-8e2f6b0d7c41")
+
+MESSAGES = {
+    "INFO_NEEDED": "Interview request accepted. Information is missing: see missingFields.",
+    "VALIDATING_SKILLS": "Interview request accepted. Skill validation in progress.",
+}
+
+
+def interview_id_of(run: str) -> str:
+    """The interview a ``runId`` names (``run_`` + the interview id's 32 hex digits)."""
+    try:
+        if not run.startswith("run_"):
+            raise ValueError(run)
+        return str(uuid.UUID(hex=run[4:]))
+    except ValueError as exc:
+        raise NOT_FOUND from exc
+
+
+def _summary(record: dict[str, Any]) -> dict[str, Any]:
+    validation = record.get("validation") or {}
+    return {
+        "runId": run_id(record["id"]),
+        "interviewId": record["id"],
+        "state": integration_state(record.get("workflowState")),
+        "status": record["status"],
+        "externalId": record.get("externalId"),
+        "candidateRef": record.get("candidateRef"),
+        "missingFields": validation.get("missingFields", []),
+        "questions": validation.get("questions", []),
+        "dataQuality": validation.get("dataQuality"),
+        "plan": record.get("plan"),
+        "version": record["version"],
+        "createdAt": record["createdAt"],
+        "updatedAt": record["updatedAt"],
+    }
+
+
+@requires("interview:create")
+async def create(request: web.Request) -> web.Response:
+    """201 with the new interview; the same ``externalId`` again (any body) → 200 with the
+    first answer."""
+    body, raw = await read_json(request)
+    try:
+        fields = create_input(body, http_hosts=request.app[CALLBACK_HTTP_HOSTS], required=False)
+    except Invalid as exc:
+        raise Problem(400, exc.messages, code="validation_failed") from exc
+    tenant = principal(request).tenant_id
+    external = fields.get("externalId")
+    if external:
+        command_id = str(uuid.uuid5(_EXTERNAL, f"{tenant}\n{external}"))
+        interview_id = str(uuid.uuid5(_EXTERNAL, f"interview\n{command_id}"))
+    else:
+        key = idempotency_key(request)
+        command_id = command_id_for(tenant, key)
+        interview_id = (
+            str(uuid.uuid5(_EXTERNAL, f"interview\n{command_id}")) if key else str(uuid.uuid4())
+        )
+    data_key = await request.app[DATA_KEYS].create(tenant, interview_id)
+    public, personal = split(fields)
+    payload = {
+        **public,
+        "sealed": seal_fields(data_key, tenant, interview_id, personal),
+        "rawPayload": raw_payload(body),
+    }
+    if fields.get("candidateResume"):
+        payload["resumeSkills"] = resume_skills(fields["skills"], fields["candidateResume"])
+    fingerprint_body = f"external:{external}".encode() if external else raw
+    command = build_command(
+        request,
+        kind="interview.create",
+        command_id=command_id,
+        interview_id=interview_id,
+        payload=payload,
+        raw_body=fingerprint_body,
+    )
+    outcome = await execute(request, command)
+    record = outcome["record"]
+    verdict = validation_now(record)
+    state = "VALIDATING_SKILLS" if verdict["outcome"] == "ok" else "INFO_NEEDED"
+    answer = {
+        "runId": run_id(record["id"]),
+        "interviewId": record["id"],
+        "state": state,
+        "message": MESSAGES[state],
+        "dataQuality": verdict["dataQuality"],
+        "missingFields": verdict["missingFields"],
+    }
+    return json_response(answer, 200 if outcome.get("replayed") else 201)
+
+
+@requires("interview:read")
+async def get(request: web.Request) -> web.Response:
+    tenant = principal(request).tenant_id
+    interview_id = interview_id_of(request.match_info["runId"])
+    forwarded = await owner_or_forward(request, tenant)
+    if forwarded is not None:
+        return forwarded
+    record = request.app[BACKEND].record(tenant, interview_id)
+    if record is None:
+        raise NOT_FOUND
+    return json_response(_summary(record))
+
+
+async def _act(
+    request: web.Request, kind: str, payload: dict[str, Any], raw: bytes
+) -> dict[str, Any]:
+    """Send a command about the interview the path's runId names; its summary after."""
+    tenant = principal(request).tenant_id
+    command = build_command(
+        request,
+        kind=kind,
+        command_id=command_id_for(tenant, idempotency_key(request)),
+        interview_id=interview_id_of(request.match_info["runId"]),
+        payload=payload,
+        raw_body=raw,
+    )
+    return _summary((await execute(request, command))["record"])
+
+
+@requires("interview:update")
+async def cancel(request: web.Request) -> web.Response:
+    return json_response(await _act(request, "interview.workflow", {"action": "cancel"}, b""))
+
+
+@requires("interview:update")
+async def supply_info(request: web.Request) -> web.Response:
+    body, raw = await read_json(request)
+    try:
+        changes = update_input(body, http_hosts=request.app[CALLBACK_HTTP_HOSTS])
+    except Invalid as exc:
+        raise Problem(400, exc.messages, code="validation_failed") from exc
+    changes.pop("status", None)
+    tenant = principal(request).tenant_id
+    interview_id = interview_id_of(request.match_info["runId"])
+    public, personal = split(changes)
+    public["rawPayload"] = raw_payload(body)
+    if personal:
+        data_key = await request.app[DATA_KEYS].get(tenant, interview_id)
+        if data_key is None:
+            raise NOT_FOUND
+        public["sealed"] = seal_fields(data_key, tenant, interview_id, personal)
+        public["sealedCleared"] = [k for k, v in personal.items() if v is None]
+        if personal.get("candidateResume"):
+            public["resumeSkills"] = resume_skills(
+                changes.get("skills") or [], personal["candidateResume"]
+            )
+    return json_response(await _act(request, "interview.supply_info", public, raw))
+
+
+@requires("interview:approve")
+async def approve_plan(request: web.Request) -> web.Response:
+    summary = await _act(request, "interview.workflow", {"action": "approve"}, b"")
+    # Candidate links come with invitations; until one is issued there is no link.
+    return json_response({**summary, "interviewLink": None})
+
+
+@requires("interview:approve")
+async def reject_plan(request: web.Request) -> web.Response:
+    body, raw = await _optional_json(request)
+    feedback = body.get("feedback")
+    if feedback is not None and (not isinstance(feedback, str) or len(feedback) > 5000):
+        raise Problem(400, ["feedback must be a string of at most 5000 characters"])
+    payload = {"action": "reject", "feedback": feedback}
+    return json_response(await _act(request, "interview.workflow", payload, raw))
+
+
+@requires("interview:approve")
+async def revise_plan(request: web.Request) -> web.Response:
+    body, raw = await read_json(request)
+    notes = body.get("notes") if isinstance(body, dict) else None
+    if not isinstance(notes, str) or not notes.strip() or len(notes) > 5000:
+        raise Problem(
+            400,
+            ["notes is required: what to change in the plan (at most 5000 characters)"],
+            code="validation_failed",
+        )
+    payload = {"action": "revise", "notes": notes.strip()}
+    return json_response(await _act(request, "interview.workflow", payload, raw))
+
+
+@requires("interview:delete")
+async def purge_candidate_data(request: web.Request) -> web.Response:
+    """Destroy the interview's data key (every sealed copy of the name, email, résumé and
+    profile on every topic becomes unreadable), drop the sealed copies from the record, and
+    write an audit entry. Keeps the assessment, skills and counts."""
+    who = principal(request)
+    interview_id = interview_id_of(request.match_info["runId"])
+    destroyed = await request.app[DATA_KEYS].destroy(who.tenant_id, interview_id)
+    summary = await _act(request, "interview.purge", {}, b"")
+    await audit.write(
+        request.app[POOL],
+        tenant_id=who.tenant_id,
+        actor=who.actor_id,
+        action="candidate_data.purged",
+        target=interview_id,
+        details={"dataKeyDestroyed": destroyed, "requestId": request.get("request_id", "")},
+    )
+    return json_response({**summary, "purged": True})
+
+
+async def _optional_json(request: web.Request) -> tuple[dict[str, Any], bytes]:
+    if not (await request.read()).strip():
+        return {}, b""
+    body, raw = await read_json(request)
+    if not isinstance(body, dict):
+        raise Problem(400, ["body must be a JSON object"])
+    return body, raw
