@@ -18,7 +18,8 @@ from typing import Any
 from hirestream.agents.enrich.fuzzy import match_skill, match_title
 from hirestream.agents.enrich.graph import cooccurrence_increments, merge_counts
 
-#: How many interview ids an unknown term remembers (its count keeps growing).
+#: How many example interview ids an unknown term keeps. Its count grows by one for each
+#: interview created with it (and starts at one when an edit brings a new term).
 UNKNOWN_EXAMPLES = 20
 
 
@@ -80,20 +81,22 @@ def next_state(
     current = state or empty_state()
     record = event["record"]
     unknown = {k: dict(v) for k, v in current["unknown"].items()}
+    new_interview = event["type"] == "interview.created"
     for kind, term in findings.unresolved:
         key = f"{kind}:{term.casefold()}"
-        entry = unknown.setdefault(
-            key,
-            {
+        entry = unknown.get(key)
+        if entry is None:
+            entry = unknown[key] = {
                 "kind": kind,
                 "term": term,
                 "interviews": [],
                 "count": 0,
                 "firstSeen": event["occurredAt"],
-            },
-        )
+            }
+            entry["count"] = 1  # first seen, on a new or an edited interview
+        elif new_interview:
+            entry["count"] += 1  # each interview is created once: counted once
         if record["id"] not in entry["interviews"]:
-            entry["count"] += 1
             entry["interviews"] = [*entry["interviews"], record["id"]][-UNKNOWN_EXAMPLES:]
         entry["lastSeen"] = event["occurredAt"]
     cooccurrence = current["cooccurrence"]

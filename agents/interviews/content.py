@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hirestream.agents.enrich.canonical import apply_override, canonicalise
+from hirestream.agents.enrich.canonical import apply_override, canonical_skill, canonicalise
 from hirestream.agents.enrich.graph import related_skills
 
 #: Input fields kept, as sent, in ``rawPayload`` (personal fields never are).
@@ -37,18 +37,23 @@ def _enriched_raw(
         return raw, {}
     diff: dict[str, dict[str, Any]] = {}
     mapped: list[Any] = []
+    present: set[str] = set()  # canonical names met so far, folded
     for n, skill in enumerate(skills):
         match = resolved.get(skill) if isinstance(skill, str) else None
         if match is None:
             mapped.append(skill)
-        else:
-            mapped.append(match["canonical"])
-            diff[f"skills[{n}]"] = {
-                "before": skill,
-                "after": match["canonical"],
-                "via": "fuzzy",
-                "score": match["score"],
-            }
+            if isinstance(skill, str):
+                present.add((canonical_skill(skill) or skill).casefold())
+            continue
+        mapped.append(match["canonical"])
+        repeat = match["canonical"].casefold() in present
+        present.add(match["canonical"].casefold())
+        diff[f"skills[{n}]"] = {
+            "before": skill,
+            "after": None if repeat else match["canonical"],  # a repeat is dropped
+            "via": "fuzzy",
+            "score": match["score"],
+        }
     return {**raw, "skills": mapped}, diff
 
 

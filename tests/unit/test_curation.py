@@ -99,3 +99,38 @@ def test_enricher_state_counts_each_interview_once_and_skips_redelivery() -> Non
     assert unknown_terms(again)[0]["count"] == 1
     assert again["cooccurrence"] == state["cooccurrence"]  # learned once per interview
     assert state["cooccurrence"]["go"]["docker"] == 1
+
+
+def test_unknown_terms_are_not_counted_again_after_many_interviews() -> None:
+    state = None
+    first = None
+    for n in range(25):
+        record = {**created(position="Engineer", skills=["Frobnicator Pro"]), "id": f"i{n}"}
+        first = first or record
+        event = {
+            "type": "interview.created",
+            "occurredAt": "2024-01-01T00:00:00.000Z",
+            "record": record,
+        }
+        state = next_state(state, topic="c", offset=n, event=event, findings=find(record))
+    edited = {
+        "type": "interview.updated",
+        "occurredAt": "2024-01-02T00:00:00.000Z",
+        "record": first,
+    }
+    state = next_state(state, topic="u", offset=0, event=edited, findings=find(first))
+    assert unknown_terms(state)[0]["count"] == 25
+
+
+def test_a_fuzzy_match_that_repeats_a_skill_is_reported_as_dropped() -> None:
+    from hirestream.agents.interviews.content import canonical_content
+
+    enrichment = {"skills": {"Kubernets": {"canonical": "Kubernetes", "score": 94.7}}}
+    fields = canonical_content(
+        {"skills": ["Kubernetes", "Kubernets"]},
+        has_resume=False,
+        resume_skills=None,
+        enrichment=enrichment,
+    )
+    assert fields["skills"] == ["Kubernetes"]
+    assert fields["diffReport"]["skills[1]"]["after"] is None

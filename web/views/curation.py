@@ -39,7 +39,9 @@ async def apply_override(request: web.Request) -> web.Response:
         raw_body=raw,
     )
     record = (await execute(request, command))["record"]
-    return json_response(record["overrides"][-1], 201)
+    patches = record.get("overrides", [])
+    patch = next((p for p in patches if p["id"] == command["commandId"]), patches[-1])
+    return json_response(patch, 201)
 
 
 @requires("interview:read")
