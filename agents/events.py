@@ -12,6 +12,7 @@ from typing import Any
 
 import faust
 
+from hirestream.clock import now_iso
 from hirestream.topics import codec
 from hirestream.topics.records import system_command
 
@@ -39,7 +40,7 @@ class Reply:
             tenant_id=tenant,
             interview_id=event["interviewId"],
             agent=self.agent,
-            issued_at=event["occurredAt"],
+            issued_at=now_iso(),
             payload=payload,
         )
         await self.commands_topic.send(key=tenant.encode(), value=codec.dumps(command))

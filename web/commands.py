@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from aiohttp import web
 
+from hirestream.clock import now_iso
 from hirestream.fleet import CommandTimeout
 from hirestream.topics.records import Command, Outcome
 from hirestream.web.auth import principal
 from hirestream.web.backend import BACKEND
 from hirestream.web.errors import Problem, request_id_of
-from hirestream.web.validation import iso_millis
 
 _NAMESPACE = uuid.UUID("6f1f4a0e-7a51-4d0e-9a53-2b0f7c1d9e11")
 COMMAND_TIMEOUT: web.AppKey[float] = web.AppKey("command_timeout", float)
@@ -53,10 +52,6 @@ def command_id_for(tenant_id: str, key: str | None) -> str:
 
 def new_interview_id(command_id: str, key: str | None) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"interview\n{command_id}")) if key else str(uuid.uuid4())
-
-
-def now_iso() -> str:
-    return iso_millis(datetime.now(UTC))
 
 
 def build_command(

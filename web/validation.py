@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hirestream.agents.interviews.states import STATUSES
+from hirestream.clock import iso_millis
 from hirestream.tables.queries import FILTERABLE, ListQuery
 
 LEVELS = ("junior", "mid", "senior", "lead", "principal")
@@ -108,10 +109,6 @@ def _level(checker: _Checker, value: str | None) -> str | None:
         checker.errors.append(f"level must be one of {', '.join(v.upper() for v in LEVELS)}")
         return None
     return value.lower()
-
-
-def iso_millis(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _scheduled(checker: _Checker, value: str | None) -> str | None:

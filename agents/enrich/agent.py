@@ -9,19 +9,17 @@ waits for it.
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import faust
 
 from hirestream.agents.enrich.findings import find, next_state, seen
+from hirestream.agents.events import Reply
 from hirestream.tables.declare import tenant_key
 from hirestream.topics import codec
 
 log = logging.getLogger(__name__)
-
-_NAMESPACE = uuid.UUID("0b7e3a52-41a6-4b8e-8f0e-6a1f0f1c2d33")
 
 
 @dataclass
@@ -45,18 +43,9 @@ class Enricher:
             state, topic=topic, offset=offset, event=event, findings=findings
         )
         if findings.resolved_anything:
-            command = {
-                "commandId": str(uuid.uuid5(_NAMESPACE, f"{tenant}\n{event['eventId']}")),
-                "type": "interview.enrich",
-                "tenantId": tenant,
-                "interviewId": record["id"],
-                "actor": {"kind": "system", "id": "enricher"},
-                "requestId": "",
-                "issuedAt": event["occurredAt"],
-                "fingerprint": "",
-                "payload": findings.command_payload(),
-            }
-            await self.commands_topic.send(key=tenant.encode(), value=codec.dumps(command))
+            await Reply(self.commands_topic, "enricher").send(
+                event, "interview.enrich", findings.command_payload()
+            )
         log.info(
             "event=enrich.done tenant=%s interview=%s resolved=%d unresolved=%d",
             tenant,

@@ -70,48 +70,50 @@ async def test_sigkill_loses_no_accepted_command_and_counts_stay_exact(
 ) -> None:
     app_id = f"hs-crash-{uuid.uuid4().hex[:8]}"
     worker = start_worker(stack_env, run_dir, app_id, "w1")
-    await worker.wait_ready()
-    api = [worker.api]
-    tenants = [f"crash-{n}-{uuid.uuid4().hex[:6]}" for n in range(TENANTS)]
-    accepted: dict[str, str] = {}
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 240
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as http:
-
-        async def client(n: int) -> None:
-            for i in range(PER_CLIENT):
-                await _create_until_accepted(
-                    http, api, tenants[(n + i) % TENANTS], f"k-{n}-{i}", accepted, deadline
-                )
-
-        clients = asyncio.gather(*(client(n) for n in range(CLIENTS)))
-        while len(accepted) < CLIENTS * PER_CLIENT // 4:  # noqa: ASYNC110 (polling a count)
-            await asyncio.sleep(0.05)
-        worker.kill()  # commands are in flight: some published, some applied, none committed
-        killed_at = len(accepted)
-        worker.start()
+    try:
         await worker.wait_ready()
-        await clients
+        api = [worker.api]
+        tenants = [f"crash-{n}-{uuid.uuid4().hex[:6]}" for n in range(TENANTS)]
+        accepted: dict[str, str] = {}
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 240
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as http:
 
-        assert killed_at < CLIENTS * PER_CLIENT
-        assert len(accepted) == CLIENTS * PER_CLIENT
-        assert len(set(accepted.values())) == CLIENTS * PER_CLIENT  # one interview per key
-        expected: dict[str, set[str]] = {t: set() for t in tenants}
-        for key, interview_id in accepted.items():
-            n, i = (int(x) for x in key.split("-")[1:])
-            expected[tenants[(n + i) % TENANTS]].add(interview_id)
-        for tenant in tenants:
-            listed = await _listing(http, worker.api, tenant)
-            assert set(listed["ids"]) == expected[tenant]
-            assert listed["total"] == len(expected[tenant])
-            async with http.get(f"{worker.api}/interviews/counts", headers=auth(tenant)) as r:
-                counts = await r.json()
-            assert counts["total"] == len(expected[tenant]), counts
-            assert (
-                counts["planned"]
-                == (await _listing(http, worker.api, tenant, status="planned"))["total"]
-            )
-    worker.stop()
+            async def client(n: int) -> None:
+                for i in range(PER_CLIENT):
+                    await _create_until_accepted(
+                        http, api, tenants[(n + i) % TENANTS], f"k-{n}-{i}", accepted, deadline
+                    )
+
+            clients = asyncio.gather(*(client(n) for n in range(CLIENTS)))
+            while len(accepted) < CLIENTS * PER_CLIENT // 4:  # noqa: ASYNC110 (polling a count)
+                await asyncio.sleep(0.05)
+            worker.kill()  # commands are in flight: some published, some applied, none committed
+            killed_at = len(accepted)
+            worker.start()
+            await worker.wait_ready()
+            await clients
+
+            assert killed_at < CLIENTS * PER_CLIENT
+            assert len(accepted) == CLIENTS * PER_CLIENT
+            assert len(set(accepted.values())) == CLIENTS * PER_CLIENT  # one interview per key
+            expected: dict[str, set[str]] = {t: set() for t in tenants}
+            for key, interview_id in accepted.items():
+                n, i = (int(x) for x in key.split("-")[1:])
+                expected[tenants[(n + i) % TENANTS]].add(interview_id)
+            for tenant in tenants:
+                listed = await _listing(http, worker.api, tenant)
+                assert set(listed["ids"]) == expected[tenant]
+                assert listed["total"] == len(expected[tenant])
+                async with http.get(f"{worker.api}/interviews/counts", headers=auth(tenant)) as r:
+                    counts = await r.json()
+                assert counts["total"] == len(expected[tenant]), counts
+                assert (
+                    counts["planned"]
+                    == (await _listing(http, worker.api, tenant, status="planned"))["total"]
+                )
+    finally:
+        worker.stop()
 
 
 async def test_two_workers_forward_reads_to_the_owner(
