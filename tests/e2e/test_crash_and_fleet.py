@@ -158,3 +158,50 @@ async def test_two_workers_forward_reads_to_the_owner(
     finally:
         first.stop()
         second.stop()
+
+
+async def test_reads_during_a_rebalance_answer_503_and_a_missed_deadline_504(
+    stack_env: dict[str, str], run_dir: Path
+) -> None:
+    """While a second worker joins and partitions move, reads answer 200 or 503 with
+    Retry-After — never a 404 or a 5xx — for a tenant whose interview exists; a write whose
+    result misses the deadline is a 504 naming the command."""
+    app_id = f"hs-edge-{uuid.uuid4().hex[:8]}"
+    first = start_worker(stack_env, run_dir, app_id, "w1")
+    second = None
+    tenant = f"edge-{uuid.uuid4().hex[:6]}"
+    seen: list[int] = []
+    try:
+        await first.wait_ready()
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
+            async with http.post(
+                f"{first.api}/interviews", json=SEED_CREATE, headers=auth(tenant)
+            ) as r:
+                made = await r.json()
+            url = f"{first.api}/interviews/{made['id']}"
+            second = start_worker(
+                stack_env, run_dir, app_id, "w2", extra={"HIRESTREAM_COMMAND_TIMEOUT_S": "0.001"}
+            )
+            joined = asyncio.ensure_future(second.wait_ready())
+            while not joined.done():
+                async with http.get(url, headers=auth(tenant)) as r:
+                    seen.append(r.status)
+                    if r.status == 503:
+                        assert r.headers["Retry-After"] == "1"
+                        assert (await r.json())["code"] == "not_ready"
+                await asyncio.sleep(0.02)
+            await joined
+            assert set(seen) <= {200, 503}, seen
+            async with http.post(
+                f"{second.api}/interviews",
+                json=SEED_CREATE,
+                headers={**auth(tenant), "Idempotency-Key": "late"},
+            ) as r:
+                assert r.status == 504
+                body = await r.json()
+            assert body["code"] == "command_timeout" and body["commandId"]
+            assert "Idempotency-Key" in body["message"]
+    finally:
+        first.stop()
+        if second is not None:
+            second.stop()
