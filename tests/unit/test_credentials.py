@@ -1,0 +1,119 @@
+"""JWT verification and the API key format, without a server."""
+
+from __future__ import annotations
+
+import time
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from hirestream.web.credentials import (
+    CredentialRejected,
+    api_key_well_formed,
+    hash_api_key,
+    issue_jwt,
+    jwt_policy,
+    new_api_key,
+    principal_from_jwt,
+)
+from hirestream.web.permissions import ROLE_PERMISSIONS, UnknownPermission, expand
+
+SECRET = "a-secret-that-is-at-least-32-bytes-long"
+
+
+def claims(**extra: object) -> dict[str, object]:
+    return {"sub": "u1", "tenantId": "acme", "exp": int(time.time()) + 60, **extra}
+
+
+def test_hs256_token_with_a_role() -> None:
+    policy = jwt_policy(SECRET, "", ("HS256",), "", "")
+    assert policy is not None
+    who = principal_from_jwt(
+        issue_jwt(SECRET, subject="u1", tenant_id="acme", role="VIEWER"), policy
+    )
+    assert who.tenant_id == "acme" and who.permissions == ROLE_PERMISSIONS["VIEWER"]
+    assert who.actor_id == "user:u1"
+
+
+def test_short_secrets_unknown_algorithms_and_alg_none_are_refused() -> None:
+    with pytest.raises(ValueError):
+        jwt_policy("short", "", ("HS256",), "", "")
+    with pytest.raises(ValueError):
+        jwt_policy(SECRET, "", ("HS512",), "", "")
+    policy = jwt_policy(SECRET, "", ("HS256",), "", "")
+    assert policy is not None
+    unsigned = jwt.encode(claims(role="ADMIN"), key="", algorithm="none")
+    with pytest.raises(CredentialRejected):
+        principal_from_jwt(unsigned, policy)
+
+
+@pytest.mark.parametrize("algorithm", ["RS256", "ES256"])
+def test_public_key_families(algorithm: str) -> None:
+    private = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        if algorithm == "RS256"
+        else ec.generate_private_key(ec.SECP256R1())
+    )
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    policy = jwt_policy(SECRET, public_pem, ("RS256", "ES256", "HS256"), "idp", "hirestream")
+    assert policy is not None and "HS256" not in policy.algorithms  # never both families
+    token = jwt.encode(
+        claims(permissions=["interview:*"], iss="idp", aud="hirestream"),
+        private,
+        algorithm=algorithm,
+    )
+    who = principal_from_jwt(token, policy)
+    assert "interview:create" in who.permissions and "api-key:create" not in who.permissions
+    with pytest.raises(CredentialRejected):  # an HS256 token signed with the public key text
+        principal_from_jwt(
+            jwt.encode(
+                claims(role="ADMIN", iss="idp", aud="hirestream"), SECRET, algorithm="HS256"
+            ),
+            policy,
+        )
+    with pytest.raises(CredentialRejected):  # wrong audience
+        principal_from_jwt(
+            jwt.encode(claims(role="ADMIN", iss="idp", aud="other"), private, algorithm=algorithm),
+            policy,
+        )
+
+
+def test_claims_are_checked() -> None:
+    policy = jwt_policy(SECRET, "", ("HS256",), "", "")
+    assert policy is not None
+    for bad in (
+        claims(),
+        {"sub": "u", "exp": int(time.time()) + 60, "role": "ADMIN"},
+        claims(role="GOD"),
+        claims(permissions=["interview:fly"]),
+        {"sub": "u", "tenantId": "acme", "role": "ADMIN"},
+    ):
+        with pytest.raises(CredentialRejected):
+            principal_from_jwt(jwt.encode(bad, SECRET, algorithm="HS256"), policy)
+    within_leeway = claims(role="ADMIN", exp=int(time.time()) - 10)
+    assert principal_from_jwt(jwt.encode(within_leeway, SECRET, algorithm="HS256"), policy)
+
+
+def test_api_keys_carry_a_checksum_and_are_stored_hashed() -> None:
+    key = new_api_key()
+    assert key.startswith("ak_live_") and api_key_well_formed(key)
+    assert len(key) - len("ak_live_") >= 43  # 256 random bits
+    typo = key[:-7] + ("A" if key[-7] != "A" else "B") + key[-6:]
+    assert not api_key_well_formed(typo)
+    assert len(hash_api_key(key)) == 32 and hash_api_key(key) != key.encode()
+    assert new_api_key() != key
+
+
+def test_permission_wildcards() -> None:
+    assert expand(["interview:*"]) == {
+        p for p in ROLE_PERMISSIONS["ADMIN"] if p.startswith("interview:")
+    }
+    assert expand(["*"]) == ROLE_PERMISSIONS["ADMIN"]
+    with pytest.raises(UnknownPermission):
+        expand(["interview:fly"])
