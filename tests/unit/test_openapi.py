@@ -24,27 +24,43 @@ import pytest
 from aiohttp import FormData, web
 from aiohttp.test_utils import TestClient, TestServer
 
-from hirestream.agents.enrich.canonical import canonicalise
+from hirestream.agents.enrich.canonical import canonicalise, role_families
+from hirestream.agents.interviews.content import raw_payload
 from hirestream.agents.interviews.decide import counts_view, decide
+from hirestream.agents.interviews.lifecycle import validation_now
 from hirestream.agents.interviews.states import STATUSES, WORKFLOW_STATES
+from hirestream.agents.planner.agent import plan_for, run_id
+from hirestream.agents.validation.rules import missing_fields, warnings
+from hirestream.agents.validation.validate import GRADES
+from hirestream.agents.workflow.transitions import (
+    STATES,
+    IllegalTransition,
+    allowed_actions,
+    integration_state,
+)
+from hirestream.privacy import PERSONAL_FIELDS
+from hirestream.store import tenant_settings
 from hirestream.store.apikeys import ApiKeyRecord
 from hirestream.tables.queries import FILTERABLE
-from hirestream.topics.records import Command
+from hirestream.topics.records import Command, Outcome
 from hirestream.web import render
 from hirestream.web.app import add_routes
 from hirestream.web.auth import PUBLIC, REQUIRED_PERMISSION
 from hirestream.web.backend import BACKEND, InterviewBackend
-from hirestream.web.credentials import new_api_key
+from hirestream.web.commands import COMMAND_TIMEOUT
+from hirestream.web.credentials import Principal, new_api_key
 from hirestream.web.errors import Problem, error_middleware, request_id_middleware
 from hirestream.web.permissions import PERMISSIONS, UnknownPermission, expand
 from hirestream.web.resume.config import Limits
 from hirestream.web.resume.errors import CODES, rejected
 from hirestream.web.resume.service import RESUME_PARSER, ResumeParser
-from hirestream.web.routing import unavailable
+from hirestream.web.routing import SELF_URL, unavailable
 from hirestream.web.validation import LEVELS, Invalid, create_input, update_input
 from hirestream.web.views import health
 from hirestream.web.views import resume as resume_view
 from hirestream.web.views.apikeys import POOL, _key_request
+from hirestream.web.views.integration import MESSAGES, _summary
+from hirestream.web.views.interviews import CALLBACK_HTTP_HOSTS, DATA_KEYS
 from hirestream.web.views.openapi import document_bytes, openapi_document
 
 DOC: dict[str, Any] = json.loads(document_bytes())
@@ -197,11 +213,19 @@ def test_security_schemes_and_permissions_follow_the_handlers() -> None:
 
 
 def test_idempotency_key_is_documented_where_it_is_read() -> None:
-    writes = {
+    run = "/integration/interviews/{runId}"
+    writes = {  # every handler that sends a command through web/commands.py
         ("POST", "/interviews"),
         ("PUT", "/interviews/{id}"),
         ("DELETE", "/interviews/{id}"),
         ("POST", "/interviews/{id}/override"),
+        ("POST", "/integration/interviews"),
+        ("DELETE", run),
+        ("PATCH", f"{run}/info"),
+        ("POST", f"{run}/plan/approve"),
+        ("POST", f"{run}/plan/reject"),
+        ("PATCH", f"{run}/plan/revise"),
+        ("DELETE", f"{run}/candidate-data"),
     }
     key = {"$ref": "#/components/parameters/Idempotency-Key"}
     for method, path, op in operations():
@@ -249,6 +273,87 @@ def test_enums_follow_the_code() -> None:
     assert props["level"]["enum"] == [*LEVELS, None]
     assert schema("Permission")["enum"] == list(PERMISSIONS)
     assert set(schema("InterviewCounts")["required"]) == set(counts_view(None))
+
+
+def test_role_families_are_the_taxonomy_s() -> None:
+    assert schema("RoleFamily")["enum"] == role_families()
+
+
+def test_workflow_states_are_the_state_machine_s() -> None:
+    for name in ("Interview", "InterviewSummary", "InterviewListItem"):
+        assert set(schema(name)["properties"]["workflowState"]["enum"]) == set(STATES), name
+    upper = [integration_state(s) for s in STATES if s is not None]
+    assert schema("IntegrationState")["enum"] == [*upper, None]
+    assert schema("IntegrationRun")["properties"]["status"]["enum"] == list(STATUSES)
+
+
+def test_validation_enums_follow_the_rules() -> None:
+    assert schema("DataQuality")["enum"] == list(GRADES)
+    assert schema("MissingField")["enum"] == [m.field for m in missing_fields({})]
+    found = {
+        (w.code, w.field)
+        for fields in (
+            {"jobDescription": "short", "candidateEmail": "not an address"},
+            {"qualifications": ["one"]},
+        )
+        for w in warnings(fields)
+    }
+    warning = schema("ValidationWarning")["properties"]
+    assert set(warning["code"]["enum"]) == {code for code, _ in found}
+    assert set(warning["field"]["enum"]) == {field for _, field in found}
+    created = schema("IntegrationInterviewCreated")["properties"]
+    assert set(created["message"]["enum"]) == set(MESSAGES.values())
+    assert set(created["state"]["enum"]) == set(MESSAGES)
+
+
+def test_tenant_settings_follow_the_defaults() -> None:
+    settings = schema("TenantSettings")
+    assert settings["required"] == list(tenant_settings.DEFAULTS)
+    for name, default in tenant_settings.DEFAULTS.items():
+        assert settings["properties"][name]["default"] == default
+    assert list(schema("TenantSettingsUpdate")["properties"]) == list(tenant_settings.DEFAULTS)
+
+
+_ILLEGAL = re.compile(r"Cannot (.+): the interview is in state (\w+); allowed actions: (.+)")
+
+
+def test_invalid_transition_examples_are_what_the_code_says() -> None:
+    checked = 0
+    for node in walk(DOC):
+        if not (isinstance(node, dict) and isinstance(node.get("value"), dict)):
+            continue
+        value = node["value"]
+        if value.get("code") != "invalid_transition":
+            continue
+        found = _ILLEGAL.fullmatch(value["message"])
+        if found is None:  # PUT with a status that is no user action
+            assert value["message"].endswith(
+                "a user may only set status approved, status rejected (from pending)"
+            ), value
+            continue
+        action, state = found.group(1), found.group(2)
+        expected = IllegalTransition(
+            None if state == "null" else state, action, allowed_actions(state)
+        )
+        assert value["message"] == expected.message
+        checked += 1
+    assert checked >= 5
+
+
+def test_integration_operations_answer_409_exactly_where_the_state_machine_refuses() -> None:
+    run = "/integration/interviews/{runId}"
+    refusing = {
+        ("DELETE", run),
+        ("PATCH", f"{run}/info"),
+        ("POST", f"{run}/plan/approve"),
+        ("POST", f"{run}/plan/reject"),
+        ("PATCH", f"{run}/plan/revise"),
+    }
+    for method, path, op in operations():
+        if not path.startswith(run):
+            continue
+        assert ("409" in op["responses"]) == ((method, path) in refusing), (method, path)
+        assert op["responses"]["404"] == {"$ref": "#/components/responses/RunNotFound"}
 
 
 def test_permission_grants_are_exactly_what_expand_accepts() -> None:
@@ -438,6 +543,125 @@ def test_rendered_records_match_the_response_schemas() -> None:
     assert valid("InterviewCounts", counts_view({"byStatus": {"planned": 2}, "offset": 3}))
 
 
+def _integration_create(body: dict[str, Any]) -> dict[str, Any]:
+    """A record as POST /integration/interviews makes it (personal fields sealed elsewhere)."""
+    fields = create_input(body, required=False)
+    payload = {
+        **{k: v for k, v in fields.items() if k not in PERSONAL_FIELDS},
+        "sealed": {k: "sealed" for k in PERSONAL_FIELDS if fields.get(k) is not None},
+        "rawPayload": raw_payload(body),
+    }
+    record = decide(None, command("interview.create", payload), 0).record
+    assert record is not None
+    return record
+
+
+def _created_answer(record: dict[str, Any]) -> dict[str, Any]:
+    verdict = validation_now(record)
+    state = "VALIDATING_SKILLS" if verdict["outcome"] == "ok" else "INFO_NEEDED"
+    return {
+        "runId": run_id(record["id"]),
+        "interviewId": record["id"],
+        "state": state,
+        "message": MESSAGES[state],
+        "dataQuality": verdict["dataQuality"],
+        "missingFields": verdict["missingFields"],
+    }
+
+
+def _through_the_workflow() -> list[dict[str, Any]]:
+    """Every record an interview created incomplete through the Integration API passes on its
+    way to approval, a revision and cancellation (decided by the real code)."""
+    records = [_integration_create({"level": "SENIOR", "skills": ["Go"], "companyName": "Acme"})]
+
+    def step(kind: str, payload: dict[str, Any]) -> None:
+        record = records[-1]
+        n = len(records)
+        decision = decide(record, {**command(kind, payload), "commandId": f"step-{n}"}, n)
+        assert decision.record is not None, decision.outcome
+        records.append(decision.record)
+
+    def validated() -> None:
+        record = records[-1]
+        step(
+            "interview.validated",
+            {"validation": validation_now(record), "basedOnVersion": record["version"]},
+        )
+
+    def planned() -> None:
+        record = records[-1]
+        payload = {
+            "plan": plan_for(record),
+            "runId": run_id(record["id"]),
+            "basedOnVersion": record["version"],
+        }
+        step("interview.plan_generated", payload)
+
+    validated()  # info_needed
+    step(
+        "interview.supply_info",
+        {"position": "Sr Backend Engineer", "candidateRef": "c-1", "rawPayload": {}},
+    )
+    validated()  # generating_plan
+    planned()  # pending
+    step("interview.workflow", {"action": "revise", "notes": "More on Go; harder questions"})
+    planned()  # pending, version 2
+    step("interview.workflow", {"action": "approve"})
+    step("interview.purge", {})
+    step("interview.workflow", {"action": "cancel"})
+    return records
+
+
+def test_workflow_records_match_the_response_schemas() -> None:
+    records = _through_the_workflow()
+    states = [r["workflowState"] for r in records]
+    assert states[-4:] == ["pending", "approved", "approved", "cancelled"]
+    assert {"info_needed", "validating_skills", "generating_plan", "pending"} <= set(states)
+    assert records[-1]["plan"]["version"] == 2 and records[-1]["plan"]["revisions"]
+    personal: dict[str, str | None] = {
+        "candidateName": None,
+        "candidateEmail": None,
+        "candidateResume": None,
+        "candidateProfile": None,
+    }
+    for record in records:
+        errors = list(
+            _validator("/components/schemas/Interview").iter_errors(render.full(record, personal))
+        )
+        assert not errors, (record["workflowState"], errors)
+        assert valid("InterviewSummary", render.summary(record, personal))
+        assert valid("InterviewListItem", render.list_item(record, personal))
+        summary = _summary(record)
+        assert schema("IntegrationRun")["required"] == list(summary)
+        assert list(schema("IntegrationRun")["properties"]) == list(summary)
+        errors = list(_validator("/components/schemas/IntegrationRun").iter_errors(summary))
+        assert not errors, (record["workflowState"], errors)
+        assert valid("IntegrationRunApproved", {**summary, "interviewLink": None})
+        assert valid("IntegrationRunPurged", {**summary, "purged": True})
+        assert not valid("IntegrationRunPurged", summary)
+    plan = records[-1]["plan"]
+    assert schema("InterviewPlan")["required"] == list(plan)
+    assert list(schema("InterviewPlan")["properties"]) == list(plan)
+    assert schema("PlanInputs")["required"] == list(plan["inputs"])
+    validation = records[-1]["validation"]
+    assert schema("Validation")["required"] == list(validation)
+
+
+def test_integration_create_answers_match_their_schema() -> None:
+    answers = [
+        _created_answer(_integration_create(body))
+        for body in (
+            {},
+            {"level": "SENIOR", "skills": ["Go"]},
+            {**GOOD, "level": "mid", "skills": ["Go", "SQL", "Docker"], "jobDescription": "j"},
+        )
+    ]
+    assert {a["state"] for a in answers} == {"INFO_NEEDED", "VALIDATING_SKILLS"}
+    for answer in answers:
+        assert schema("IntegrationInterviewCreated")["required"] == list(answer)
+        assert valid("IntegrationInterviewCreated", answer), answer
+
+
 def test_api_key_responses_match_their_schemas() -> None:
     record = ApiKeyRecord(
         "0b5c2d9e-8a6f-4e1b-9c3d-7f2a1b0c9d8e",
@@ -506,6 +730,11 @@ CREATE_BODIES: list[tuple[dict[str, Any], bool]] = [
     ({**GOOD, "callbackUrl": "http://ats.example.com/hook"}, False),
     ({**GOOD, "callbackUrl": "ftp://ats.example.com/hook"}, False),
     ({**GOOD, "externalId": "e" * 201}, False),
+    ({**GOOD, "companyName": "c" * 200, "candidateProfile": "p" * 20_000}, True),
+    ({**GOOD, "companyName": None, "candidateProfile": None}, True),
+    ({**GOOD, "companyName": "c" * 201}, False),
+    ({**GOOD, "candidateProfile": "p" * 20_001}, False),
+    ({**GOOD, "companyName": 5}, False),
 ]
 
 
@@ -533,6 +762,9 @@ UPDATE_BODIES: list[tuple[dict[str, Any], bool]] = [
     ({"position": None}, False),
     ({"duration": None}, False),
     ({"level": "wizard"}, False),
+    ({"companyName": "Acme"}, True),
+    ({"candidateProfile": None}, True),
+    ({"candidateProfile": "p" * 20_001}, False),
 ]
 
 
@@ -545,6 +777,74 @@ def test_update_schema_agrees_with_the_validation(body: dict[str, Any], accepted
     except Invalid:
         code_accepts = False
     assert code_accepts is accepted
+
+
+INTEGRATION_CREATE_BODIES: list[tuple[Any, bool]] = [
+    ({}, True),
+    ({"level": "SENIOR", "skills": ["Go"]}, True),
+    ({"position": "", "candidateName": "   "}, True),
+    ({**GOOD, "externalId": "ats-1", "companyName": "Acme", "candidateProfile": "Likes Go"}, True),
+    ({"candidateRef": "c" * 200, "qualifications": ["q" * 500] * 30, "duration": 180}, True),
+    ({"candidateEmail": None, "level": None, "skills": None, "externalId": None}, True),
+    ({"candidateName": None}, False),
+    ({"position": None}, False),
+    ({"candidateName": "x" * 201}, False),
+    ({"position": "x" * 201}, False),
+    ({"level": "wizard"}, False),
+    ({"duration": 9}, False),
+    ({"candidateEmail": "not-an-email"}, False),
+    ({"companyName": "c" * 201}, False),
+    ({"callbackUrl": "http://ats.example.com/hook"}, False),
+    ([], False),
+]
+
+
+@pytest.mark.parametrize(("body", "accepted"), INTEGRATION_CREATE_BODIES)
+def test_integration_create_schema_agrees_with_the_validation(body: Any, accepted: bool) -> None:
+    assert valid("IntegrationInterviewCreate", body) is accepted
+    try:
+        create_input(body, required=False)
+        code_accepts = True
+    except Invalid:
+        code_accepts = False
+    assert code_accepts is accepted
+
+
+@pytest.mark.parametrize(("body", "accepted"), UPDATE_BODIES)
+def test_info_schema_agrees_with_the_validation(body: dict[str, Any], accepted: bool) -> None:
+    assert valid("IntegrationInfoUpdate", body) is accepted
+    try:
+        update_input(body)
+        code_accepts = True
+    except Invalid:
+        code_accepts = False
+    assert code_accepts is accepted
+
+
+SETTINGS_BODIES: list[tuple[Any, bool]] = [
+    ({"autoApprovePlans": True}, True),
+    ({"autoApprovePlans": False, "autoApproveAssessments": True}, True),
+    ({}, False),
+    ({"autoApprovePlans": "yes"}, False),
+    ({"autoApprovePlans": 1}, False),
+    ({"autoApprovePlans": None}, False),
+    ({"colour": 1}, False),
+    ({"autoApprovePlans": True, "colour": 1}, False),
+    ([], False),
+]
+
+
+@pytest.mark.parametrize(("body", "accepted"), SETTINGS_BODIES)
+def test_settings_schema_agrees_with_the_validation(body: Any, accepted: bool) -> None:
+    assert valid("TenantSettingsUpdate", body) is accepted
+    try:
+        tenant_settings.validated(body)
+        code_accepts = True
+    except tenant_settings.InvalidSettings:
+        code_accepts = False
+    assert code_accepts is accepted
+    if accepted:
+        assert valid("TenantSettings", {**tenant_settings.DEFAULTS, **body})
 
 
 KEY_BODIES: list[tuple[dict[str, Any], bool]] = [
@@ -599,3 +899,240 @@ def test_examples_match_their_schemas() -> None:
             assert not errors, (pointer, name, errors)
             checked += 1
     assert checked > 10
+
+
+# --- the Integration API and tenant settings, answered by their handlers ---------------------
+
+
+class _Bus:
+    """The command path of a worker in memory: the interview agent's replay log and ``decide``."""
+
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, str], dict[str, Any]] = {}
+        self.log: dict[tuple[str, str], dict[str, Any]] = {}
+
+    async def send(self, command: Command, timeout_s: float) -> Outcome:
+        key = (command["tenantId"], command["commandId"])
+        prior = self.log.get(key)
+        if prior is not None:
+            if prior["fingerprint"] != command["fingerprint"]:
+                return {
+                    "ok": False,
+                    "httpStatus": 422,
+                    "code": "idempotency_key_reused",
+                    "message": "Idempotency-Key was already used with a different request",
+                }
+            return cast(Outcome, {**prior["outcome"], "replayed": True})
+        where = (command["tenantId"], command["interviewId"])
+        decision = decide(self.records.get(where), command, len(self.log))
+        if decision.record is not None:
+            self.records[where] = decision.record
+        self.log[key] = {"fingerprint": command["fingerprint"], "outcome": decision.outcome}
+        if decision.replayed:
+            return cast(Outcome, {**decision.outcome, "replayed": True})
+        return decision.outcome
+
+    async def agent(self, kind: str, tenant: str, interview_id: str) -> None:
+        """What the validation or planner agent would report about the record now."""
+        record = self.records[(tenant, interview_id)]
+        payload: dict[str, Any] = {"basedOnVersion": record["version"]}
+        if kind == "interview.validated":
+            payload["validation"] = validation_now(record)
+        else:
+            payload.update(plan=plan_for(record), runId=run_id(interview_id))
+        report: Command = {
+            **command(kind, payload),
+            "commandId": f"agent-{len(self.log)}",
+            "tenantId": tenant,
+            "interviewId": interview_id,
+        }
+        outcome = await self.send(report, 1.0)
+        assert outcome["ok"], outcome
+
+    def record(self, tenant_id: str, interview_id: str) -> dict[str, Any] | None:
+        found = self.records.get((tenant_id, interview_id))
+        return None if found is None or found.get("deleted") else found
+
+    def not_ready_reason(self) -> str | None:
+        return None
+
+    def owner_url(self, tenant_id: str) -> str | None:
+        return "http://self"
+
+
+class _DataKeys:
+    def __init__(self) -> None:
+        self.keys: dict[tuple[str, str], bytes] = {}
+
+    async def create(self, tenant_id: str, interview_id: str) -> bytes:
+        return self.keys.setdefault((tenant_id, interview_id), bytes(32))
+
+    async def get(self, tenant_id: str, interview_id: str) -> bytes | None:
+        return self.keys.get((tenant_id, interview_id))
+
+    async def destroy(self, tenant_id: str, interview_id: str) -> bool:
+        return self.keys.pop((tenant_id, interview_id), None) is not None
+
+
+class _Store:
+    """The configuration store: tenant settings and the audit log."""
+
+    def __init__(self) -> None:
+        self.settings: dict[str, dict[str, Any]] = {}
+        self.audit: list[tuple[Any, ...]] = []
+
+    async def fetchval(self, query: str, tenant_id: str) -> str | None:
+        found = self.settings.get(tenant_id)
+        return None if found is None else json.dumps(found)
+
+    async def execute(self, query: str, *args: Any) -> str:
+        if query.startswith("INSERT INTO audit_log"):
+            self.audit.append(args)
+        elif query.startswith("INSERT INTO tenant_settings"):
+            tenant_id, changes = args
+            self.settings[tenant_id] = {**self.settings.get(tenant_id, {}), **json.loads(changes)}
+        return "INSERT 0 1"
+
+    @contextlib.asynccontextmanager
+    async def acquire(self) -> AsyncIterator[_Store]:
+        yield self
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        yield
+
+
+@web.middleware
+async def _as_tenant(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Stands in for the auth middleware: every permission, for the tenant in X-Tenant-ID."""
+    tenant = request.headers.get("X-Tenant-ID", "acme")
+    request["principal"] = Principal(
+        "apiKey", "k1", tenant, frozenset(PERMISSIONS), frozenset({tenant})
+    )
+    response: web.StreamResponse = await handler(request)
+    return response
+
+
+def _integration_app() -> tuple[web.Application, _Bus, _Store]:
+    app = web.Application(middlewares=[request_id_middleware, error_middleware, _as_tenant])
+    bus, store = _Bus(), _Store()
+    app[BACKEND] = cast(InterviewBackend, bus)
+    app[POOL] = cast(asyncpg.Pool, store)
+    app[DATA_KEYS] = cast(Any, _DataKeys())
+    app[SELF_URL] = "http://self"
+    app[COMMAND_TIMEOUT] = 1.0
+    app[CALLBACK_HTTP_HOSTS] = frozenset()
+    add_routes(app, PREFIX)
+    return app, bus, store
+
+
+def _documented(method: str, template: str, status: int, body: Any) -> None:
+    """The answer's status is documented for the operation, and its body fits the schema."""
+    responses = operation(method, template)["responses"]
+    assert str(status) in responses, (method, template, status, body)
+    response = responses[str(status)]
+    if "$ref" in response:
+        pointer = response["$ref"].removeprefix("#")
+    else:
+        escaped = template.replace("~", "~0").replace("/", "~1")
+        pointer = f"/paths/{escaped}/{method.lower()}/responses/{status}"
+    validator = _validator(quote(f"{pointer}/content/application~1json/schema", safe="/~"))
+    errors = list(validator.iter_errors(body))
+    assert not errors, (method, template, status, body, errors)
+
+
+async def test_integration_answers_are_documented() -> None:
+    app, bus, store = _integration_app()
+    run_path = "/integration/interviews/{runId}"
+    async with client(app) as c:
+
+        async def call(
+            method: str, template: str, run: str = "", json_body: Any = None, **kw: Any
+        ) -> tuple[int, Any]:
+            path = PREFIX + template.replace("{runId}", run)
+            answer = await c.request(method, path, json=json_body, **kw)
+            body = await answer.json()
+            _documented(method, template, answer.status, body)
+            return answer.status, body
+
+        created = {"externalId": "ats-1", "level": "SENIOR", "skills": ["Go"]}
+        status, made = await call("POST", "/integration/interviews", json_body=created)
+        assert status == 201 and made["state"] == "INFO_NEEDED"
+        again = {**created, "position": "Something else"}
+        assert await call("POST", "/integration/interviews", json_body=again) == (200, made)
+        status, bad = await call("POST", "/integration/interviews", json_body={"position": None})
+        assert (status, bad["message"]) == (400, ["position must be a string"])
+        run, interview = made["runId"], made["interviewId"]
+
+        assert (await call("GET", run_path, run))[0] == 200
+        assert (await call("GET", run_path, "run_nonsense"))[0] == 404
+        assert (await call("GET", run_path, run, headers={"X-Tenant-ID": "other"}))[0] == 404
+        assert (await call("POST", f"{run_path}/plan/approve", run))[0] == 409
+        assert (await call("PATCH", f"{run_path}/info", run, {}))[0] == 400
+
+        await bus.agent("interview.validated", "acme", interview)
+        status, waiting = await call("GET", run_path, run)
+        assert waiting["state"] == "INFO_NEEDED" and waiting["questions"]
+        info = {"position": "Backend Engineer", "candidateRef": "c-1"}
+        status, supplied = await call("PATCH", f"{run_path}/info", run, info)
+        assert (status, supplied["state"]) == (200, "VALIDATING_SKILLS")
+        assert (await call("PATCH", f"{run_path}/info", run, info))[0] == 409
+        await bus.agent("interview.validated", "acme", interview)
+        await bus.agent("interview.plan_generated", "acme", interview)
+        status, pending = await call("GET", run_path, run)
+        assert pending["state"] == "PENDING" and pending["plan"]["version"] == 1
+
+        bad_notes: list[Any] = [{}, {"notes": "   "}, {"notes": "x" * 5001}, [1]]
+        for body in bad_notes:
+            assert (await call("PATCH", f"{run_path}/plan/revise", run, body))[0] == 400
+        revise = {"notes": "More on Go"}
+        status, revised = await call("PATCH", f"{run_path}/plan/revise", run, revise)
+        assert (status, revised["state"]) == (200, "GENERATING_PLAN")
+        await bus.agent("interview.plan_generated", "acme", interview)
+        bad_feedback: list[Any] = [{"feedback": 5}, {"feedback": "x" * 5001}, [1]]
+        for body in bad_feedback:
+            assert (await call("POST", f"{run_path}/plan/reject", run, body))[0] == 400
+        status, approved = await call("POST", f"{run_path}/plan/approve", run)
+        assert (status, approved["state"], approved["interviewLink"]) == (200, "APPROVED", None)
+        assert (await call("POST", f"{run_path}/plan/reject", run))[0] == 409
+        assert (await call("PATCH", f"{run_path}/plan/revise", run, revise))[0] == 409
+
+        status, purged = await call("DELETE", f"{run_path}/candidate-data", run)
+        assert (status, purged["purged"]) == (200, True) and len(store.audit) == 1
+        status, cancelled = await call("DELETE", run_path, run)
+        assert (status, cancelled["state"]) == (200, "CANCELLED")
+        assert (await call("DELETE", run_path, run))[0] == 409
+
+        # a second interview, rejected with feedback; then Idempotency-Key replays and reuse
+        second = {**GOOD, "level": "mid", "skills": ["Go", "SQL", "Docker"]}
+        status, other = await call("POST", "/integration/interviews", json_body=second)
+        assert (status, other["state"]) == (201, "VALIDATING_SKILLS")
+        await bus.agent("interview.validated", "acme", other["interviewId"])
+        await bus.agent("interview.plan_generated", "acme", other["interviewId"])
+        key = {"Idempotency-Key": "k-1"}
+        feedback = {"feedback": "Wrong level"}
+        run2 = other["runId"]
+        status, rejected_ = await call(
+            "POST", f"{run_path}/plan/reject", run2, feedback, headers=key
+        )
+        assert (status, rejected_["state"]) == (200, "REJECTED")
+        replay = await call("POST", f"{run_path}/plan/reject", run2, feedback, headers=key)
+        assert replay == (200, rejected_)
+        assert (await call("DELETE", run_path, run2, headers=key))[0] == 422
+        bad_key = {"Idempotency-Key": "k" * 256}
+        assert (await call("POST", f"{run_path}/plan/approve", run2, headers=bad_key))[0] == 400
+        unknown = run_id("0b5c2d9e-8a6f-4e1b-9c3d-7f2a1b0c9d8e")
+        for method, template, _ in operations():
+            if template.startswith(run_path) and method != "GET":
+                sent = {"revise": {"notes": "n"}, "info": {"position": "p"}}
+                body = sent.get(template.rsplit("/", 1)[-1])
+                assert (await call(method, template, unknown, body))[0] == 404, template
+
+        settings = "/tenant/settings"
+        assert await call("GET", settings) == (200, dict(tenant_settings.DEFAULTS))
+        bad_settings: list[Any] = [{}, {"autoApprovePlans": "yes", "colour": 1}, [True]]
+        for body in bad_settings:
+            assert (await call("PUT", settings, json_body=body))[0] == 400
+        status, changed = await call("PUT", settings, json_body={"autoApprovePlans": True})
+        assert (status, changed) == (200, {**tenant_settings.DEFAULTS, "autoApprovePlans": True})
+        assert await call("GET", settings) == (200, changed)
