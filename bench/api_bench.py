@@ -28,16 +28,9 @@ sys.path.insert(0, str(ROOT))
 
 from hirestream.stack import ensure_stack  # noqa: E402
 from hirestream.web.credentials import issue_jwt  # noqa: E402
+from tests.conftest import SEED_CREATE as BODY  # noqa: E402
 from tests.support.workers import TEST_JWT_SECRET, Worker, free_port, worker_env  # noqa: E402
 
-BODY = {
-    "candidateName": "Jane Smith",
-    "candidateEmail": "jane@example.com",
-    "position": "Senior Engineer",
-    "level": "SENIOR",
-    "skills": ["TypeScript", "React", "Node.js"],
-    "jobDescription": "Build scalable platform services with modern tooling.",
-}
 REQUESTS = {1: 300, 32: 3000}
 
 

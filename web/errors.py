@@ -1,8 +1,9 @@
 """Error responses in the seed's shape, plus what machines need (API.md §1):
 ``{"statusCode": 404, "message": "Interview not found", "error": "Not Found", "requestId": "..."}``.
 
-Handlers raise ``Problem``; the middleware turns it — and aiohttp's own HTTP errors, and any
-unexpected exception (as a 500 without a traceback) — into that body.
+Handlers raise ``Problem`` (or let a validator's ``Invalid`` through: a 400 listing every bad
+field); the middleware turns it — and aiohttp's own HTTP errors, and any unexpected exception
+(as a 500 without a traceback) — into that body.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 
 import orjson
 from aiohttp import web
+
+from hirestream.web.validation import Invalid
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +97,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     rid = request_id_of(request)
     try:
         return await handler(request)
+    except Invalid as invalid:
+        body = problem_body(400, invalid.messages, rid, "validation_failed")
+        return json_response(body, 400)
     except Problem as p:
         return json_response(
             problem_body(p.status, p.message, rid, p.code, p.extra), p.status, p.headers

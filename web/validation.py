@@ -69,7 +69,7 @@ class _Checker:
             self.errors.append(f"{field} must be a string")
             return None
         value = raw.strip()
-        if required and not value:
+        if not value and (required or not nullable):
             self.errors.append(f"{field} must not be empty")
         elif len(value) > max_len:
             self.errors.append(f"{field} must be at most {max_len} characters")

@@ -172,8 +172,31 @@ def _create(
     return Decision(accepted(new, 201), new, events, applied)
 
 
+#: What people can do, in words; the other actions are the background agents' own.
+PEOPLE_ACTIONS = {
+    "approve": "approve the plan",
+    "reject": "reject the plan",
+    "revise": "revise the plan",
+    "info_supplied": "supply information",
+    "edit_content": "edit content",
+    "conduct": "start the session",
+    "assessment_approve": "approve the assessment",
+    "assessment_reject": "reject the assessment",
+    "retrigger_assessment": "re-run the assessment",
+    "cancel": "cancel",
+}
+
+
 def _not_allowed(illegal: IllegalTransition) -> Outcome:
-    return rejected(409, "invalid_transition", illegal.message)
+    """409 naming the current state and what a person may do in it."""
+    allowed = [PEOPLE_ACTIONS[a] for a in illegal.allowed_actions if a in PEOPLE_ACTIONS]
+    action = PEOPLE_ACTIONS.get(illegal.action, illegal.action)
+    return rejected(
+        409,
+        "invalid_transition",
+        f"Cannot {action}: the interview is in state {illegal.state or 'null'}; "
+        f"allowed actions: {', '.join(allowed) or 'none'}",
+    )
 
 
 def _content_changes(
@@ -221,12 +244,30 @@ def _update(
     changes = dict(command["payload"])
     requested_status = changes.pop("status", None)
     state = record.get("workflowState")
+    wants_status = requested_status is not None and requested_status != record.get("status")
+    if wants_status:
+        action = STATUS_ACTIONS.get(requested_status)
+        if action is None:
+            return Decision(
+                rejected(
+                    409,
+                    "invalid_transition",
+                    f"Cannot set status to {requested_status}: the interview is in state "
+                    f"{state or 'null'}; a user may only set status approved or rejected, "
+                    "from pending",
+                )
+            )
+        if _touches_content(changes):
+            return Decision(
+                rejected(
+                    409,
+                    "invalid_transition",
+                    f"Cannot edit content and set status to {requested_status} at once: the "
+                    f"interview is in state {state or 'null'}; send them separately",
+                )
+            )
     events: tuple[str, ...] = ()
     if _touches_content(changes):
-        if state not in EDITABLE_STATES:
-            return Decision(
-                _not_allowed(IllegalTransition(state, "edit_content", allowed_actions(state)))
-            )
         step = lifecycle.content_edited(record)
         if step.illegal is not None:
             return Decision(_not_allowed(step.illegal))
@@ -235,19 +276,8 @@ def _update(
     else:
         record_now = record
     new = _content_changes(record_now, changes, cooccurrence)
-    if requested_status is not None and requested_status != record.get("status"):
-        action = STATUS_ACTIONS.get(requested_status)
-        if action is None:
-            allowed = ", ".join(f"status {s}" for s in STATUS_ACTIONS) + " (from pending)"
-            return Decision(
-                rejected(
-                    409,
-                    "invalid_transition",
-                    f"Cannot set status to {requested_status}: the interview is in state "
-                    f"{state or 'null'}; a user may only set {allowed}",
-                )
-            )
-        step = lifecycle.acted(new, {"action": action})
+    if wants_status:
+        step = lifecycle.acted(new, {"action": STATUS_ACTIONS[requested_status]})
         if step.illegal is not None:
             return Decision(_not_allowed(step.illegal))
         assert step.record is not None

@@ -9,20 +9,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.conftest import auth, token
+from tests.conftest import SEED_CREATE, auth, token
 from tests.support.workers import Worker
 
 pytestmark = pytest.mark.integration
 
-SEED_CREATE = {
-    "candidateName": "Jane Smith",
-    "candidateEmail": "jane@example.com",
-    "position": "Senior Engineer",
-    "level": "SENIOR",
-    "skills": ["TypeScript", "React", "Node.js"],
-    "jobDescription": "Build scalable platform services with modern tooling.",
-    "scheduledAt": "2024-02-01T10:00:00.000Z",
-}
 SEED_CREATE_KEYS = {
     "id",
     "tenantId",

@@ -98,21 +98,22 @@ async def test_malformed_upstream_commands_are_dead_lettered_and_the_agent_goes_
     prefix = worker.env["HIRESTREAM_TOPIC_PREFIX"]
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
     await producer.start()
+    malformed = [
+        b"not json",
+        b"[1,2]",
+        orjson.dumps({"type": "interview.create"}),
+        orjson.dumps(
+            {
+                "commandId": "c",
+                "type": "interview.fly",
+                "tenantId": tenant,
+                "interviewId": "i",
+                "issuedAt": "x",
+            }
+        ),
+    ]
     try:
-        for value in (
-            b"not json",
-            b"[1,2]",
-            orjson.dumps({"type": "interview.create"}),
-            orjson.dumps(
-                {
-                    "commandId": "c",
-                    "type": "interview.fly",
-                    "tenantId": tenant,
-                    "interviewId": "i",
-                    "issuedAt": "x",
-                }
-            ),
-        ):
+        for value in malformed:
             await producer.send_and_wait(f"{prefix}interview-commands", value, key=tenant.encode())
     finally:
         await producer.stop()
@@ -127,19 +128,4 @@ async def test_malformed_upstream_commands_are_dead_lettered_and_the_agent_goes_
         if len(dead) == 4:
             break
         await asyncio.sleep(0.5)
-    assert sorted(dead) == sorted(
-        [
-            b"not json",
-            b"[1,2]",
-            orjson.dumps({"type": "interview.create"}),
-            orjson.dumps(
-                {
-                    "commandId": "c",
-                    "type": "interview.fly",
-                    "tenantId": tenant,
-                    "interviewId": "i",
-                    "issuedAt": "x",
-                }
-            ),
-        ]
-    )
+    assert sorted(dead) == sorted(malformed)

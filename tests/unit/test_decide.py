@@ -244,3 +244,17 @@ def test_counts_equal_the_list_per_status(steps: list[tuple[str, int]]) -> None:
         assert by_status.get(status, 0) == page.total, status
     assert sum(by_status.values()) == len(live)
     assert all(status_of(r["workflowState"]) == r["status"] for r in records.values())
+
+
+def test_refusals_name_the_state_and_what_people_may_do() -> None:
+    d = decide(in_state("approved"), command("interview.update", cid="c2", skills=["Go"]), 1)
+    assert d.outcome["message"] == (
+        "Cannot edit content: the interview is in state approved; "
+        "allowed actions: start the session, cancel"
+    )
+    both = decide(
+        in_state("pending"),
+        command("interview.update", cid="c3", skills=["Go"], status="approved"),
+        1,
+    )
+    assert both.outcome["httpStatus"] == 409 and "state pending" in both.outcome["message"]

@@ -16,19 +16,16 @@ from hirestream.web.commands import (
     idempotency_key,
     read_json,
 )
-from hirestream.web.errors import Problem, json_response
+from hirestream.web.errors import json_response
 from hirestream.web.routing import owner_or_forward
-from hirestream.web.validation import Invalid, override_input
-from hirestream.web.views.interviews import NOT_FOUND
+from hirestream.web.validation import override_input
+from hirestream.web.views.interviews import owned_record
 
 
 @requires("interview:update")
 async def apply_override(request: web.Request) -> web.Response:
     body, raw = await read_json(request)
-    try:
-        patch = override_input(body, role_families())
-    except Invalid as exc:
-        raise Problem(400, exc.messages, code="validation_failed") from exc
+    patch = override_input(body, role_families())
     tenant = principal(request).tenant_id
     command = build_command(
         request,
@@ -46,14 +43,10 @@ async def apply_override(request: web.Request) -> web.Response:
 
 @requires("interview:read")
 async def list_overrides(request: web.Request) -> web.Response:
-    tenant = principal(request).tenant_id
-    forwarded = await owner_or_forward(request, tenant)
-    if forwarded is not None:
-        return forwarded
-    record = request.app[BACKEND].record(tenant, request.match_info["id"])
-    if record is None:
-        raise NOT_FOUND
-    return json_response(record.get("overrides", []))
+    found = await owned_record(request, request.match_info["id"])
+    if isinstance(found, web.Response):
+        return found
+    return json_response(found.get("overrides", []))
 
 
 @requires("interview:read")

@@ -9,14 +9,12 @@ from typing import Any
 
 from aiohttp import web
 
-from hirestream.agents.interviews.content import raw_payload, resume_skills
 from hirestream.agents.interviews.lifecycle import validation_now
 from hirestream.agents.planner.agent import run_id
 from hirestream.agents.workflow.transitions import integration_state
-from hirestream.privacy import seal_fields
 from hirestream.store import audit
+from hirestream.web import payloads
 from hirestream.web.auth import principal, requires
-from hirestream.web.backend import BACKEND
 from hirestream.web.commands import (
     build_command,
     command_id_for,
@@ -25,10 +23,10 @@ from hirestream.web.commands import (
     read_json,
 )
 from hirestream.web.errors import Problem, json_response
-from hirestream.web.routing import owner_or_forward
-from hirestream.web.validation import Invalid, create_input, update_input
+from hirestream.web.payloads import NOT_FOUND
+from hirestream.web.validation import create_input, update_input
 from hirestream.web.views.apikeys import POOL
-from hirestream.web.views.interviews import CALLBACK_HTTP_HOSTS, DATA_KEYS, NOT_FOUND, split
+from hirestream.web.views.interviews import CALLBACK_HTTP_HOSTS, DATA_KEYS, owned_record
 
 _EXTERNAL = uuid.UUID("5d1c7f0e-2a61-4c55-9a3b-8e2f6b0d7c41")
 
@@ -72,10 +70,7 @@ async def create(request: web.Request) -> web.Response:
     """201 with the new interview; the same ``externalId`` again (any body) → 200 with the
     first answer."""
     body, raw = await read_json(request)
-    try:
-        fields = create_input(body, http_hosts=request.app[CALLBACK_HTTP_HOSTS], required=False)
-    except Invalid as exc:
-        raise Problem(400, exc.messages, code="validation_failed") from exc
+    fields = create_input(body, http_hosts=request.app[CALLBACK_HTTP_HOSTS], required=False)
     tenant = principal(request).tenant_id
     external = fields.get("externalId")
     if external:
@@ -87,15 +82,7 @@ async def create(request: web.Request) -> web.Response:
         interview_id = (
             str(uuid.uuid5(_EXTERNAL, f"interview\n{command_id}")) if key else str(uuid.uuid4())
         )
-    data_key = await request.app[DATA_KEYS].create(tenant, interview_id)
-    public, personal = split(fields)
-    payload = {
-        **public,
-        "sealed": seal_fields(data_key, tenant, interview_id, personal),
-        "rawPayload": raw_payload(body),
-    }
-    if fields.get("candidateResume"):
-        payload["resumeSkills"] = resume_skills(fields["skills"], fields["candidateResume"])
+    payload = await payloads.creation(request.app[DATA_KEYS], tenant, interview_id, fields, body)
     fingerprint_body = f"external:{external}".encode() if external else raw
     command = build_command(
         request,
@@ -122,15 +109,10 @@ async def create(request: web.Request) -> web.Response:
 
 @requires("interview:read")
 async def get(request: web.Request) -> web.Response:
-    tenant = principal(request).tenant_id
-    interview_id = interview_id_of(request.match_info["runId"])
-    forwarded = await owner_or_forward(request, tenant)
-    if forwarded is not None:
-        return forwarded
-    record = request.app[BACKEND].record(tenant, interview_id)
-    if record is None:
-        raise NOT_FOUND
-    return json_response(_summary(record))
+    found = await owned_record(request, interview_id_of(request.match_info["runId"]))
+    if isinstance(found, web.Response):
+        return found
+    return json_response(_summary(found))
 
 
 async def _act(
@@ -157,25 +139,14 @@ async def cancel(request: web.Request) -> web.Response:
 @requires("interview:update")
 async def supply_info(request: web.Request) -> web.Response:
     body, raw = await read_json(request)
-    try:
-        changes = update_input(body, http_hosts=request.app[CALLBACK_HTTP_HOSTS])
-    except Invalid as exc:
-        raise Problem(400, exc.messages, code="validation_failed") from exc
-    changes.pop("status", None)
+    if isinstance(body, dict) and "status" in body:
+        raise Problem(
+            400, ["status cannot be set here: supply the missing fields"], code="validation_failed"
+        )
+    fields = update_input(body, http_hosts=request.app[CALLBACK_HTTP_HOSTS])
     tenant = principal(request).tenant_id
     interview_id = interview_id_of(request.match_info["runId"])
-    public, personal = split(changes)
-    public["rawPayload"] = raw_payload(body)
-    if personal:
-        data_key = await request.app[DATA_KEYS].get(tenant, interview_id)
-        if data_key is None:
-            raise NOT_FOUND
-        public["sealed"] = seal_fields(data_key, tenant, interview_id, personal)
-        public["sealedCleared"] = [k for k, v in personal.items() if v is None]
-        if personal.get("candidateResume"):
-            public["resumeSkills"] = resume_skills(
-                changes.get("skills") or [], personal["candidateResume"]
-            )
+    public = await payloads.changes(request.app[DATA_KEYS], tenant, interview_id, fields, body)
     return json_response(await _act(request, "interview.supply_info", public, raw))
 
 
@@ -217,8 +188,10 @@ async def purge_candidate_data(request: web.Request) -> web.Response:
     write an audit entry. Keeps the assessment, skills and counts."""
     who = principal(request)
     interview_id = interview_id_of(request.match_info["runId"])
-    destroyed = await request.app[DATA_KEYS].destroy(who.tenant_id, interview_id)
+    # The record first (404 for none or another tenant's; idempotent), then the key: a purge
+    # answered with an error has destroyed nothing, and retrying it is safe.
     summary = await _act(request, "interview.purge", {}, b"")
+    destroyed = await request.app[DATA_KEYS].destroy(who.tenant_id, interview_id)
     await audit.write(
         request.app[POOL],
         tenant_id=who.tenant_id,

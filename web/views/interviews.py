@@ -6,12 +6,11 @@ from typing import Any
 
 from aiohttp import web
 
-from hirestream.agents.interviews.content import raw_payload, resume_skills
 from hirestream.agents.interviews.decide import counts_view
-from hirestream.privacy import PERSONAL_FIELDS, seal_fields, unseal_fields
+from hirestream.privacy import unseal_fields
 from hirestream.store.datakeys import DataKeys
-from hirestream.tables.queries import select
-from hirestream.web import render
+from hirestream.tables.queries import Entry, select
+from hirestream.web import payloads, render
 from hirestream.web.auth import principal, requires
 from hirestream.web.backend import BACKEND
 from hirestream.web.commands import (
@@ -23,48 +22,38 @@ from hirestream.web.commands import (
     read_json,
 )
 from hirestream.web.errors import Problem, json_response
+from hirestream.web.payloads import NOT_FOUND, split
 from hirestream.web.routing import owner_or_forward
-from hirestream.web.validation import Invalid, create_input, list_query, update_input
+from hirestream.web.validation import create_input, list_query, update_input
 
 DATA_KEYS: web.AppKey[DataKeys] = web.AppKey("data_keys", DataKeys)
 CALLBACK_HTTP_HOSTS: web.AppKey[frozenset[str]] = web.AppKey("callback_http_hosts", frozenset)
 
-NOT_FOUND = Problem(404, "Interview not found")
+__all__ = ["CALLBACK_HTTP_HOSTS", "DATA_KEYS", "NOT_FOUND", "owned_record", "split"]
 
 
-def split(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(public fields, personal fields)."""
-    public = {k: v for k, v in fields.items() if k not in PERSONAL_FIELDS}
-    personal = {k: v for k, v in fields.items() if k in PERSONAL_FIELDS}
-    return public, personal
-
-
-async def _opened(request: web.Request, record: dict[str, Any]) -> dict[str, str | None]:
-    key = await request.app[DATA_KEYS].get(record["tenantId"], record["id"])
-    return unseal_fields(key, record["tenantId"], record["id"], record.get("sealed", {}))
+async def owned_record(request: web.Request, interview_id: str) -> dict[str, Any] | web.Response:
+    """The caller's tenant's record from the partition owner: the record when this worker
+    owns it, the owner's response when it does not (404 for another tenant's or none)."""
+    tenant = principal(request).tenant_id
+    forwarded = await owner_or_forward(request, tenant)
+    if forwarded is not None:
+        return forwarded
+    record = request.app[BACKEND].record(tenant, interview_id)
+    if record is None:
+        raise NOT_FOUND
+    return record
 
 
 @requires("interview:create")
 async def create_interview(request: web.Request) -> web.Response:
     body, raw = await read_json(request)
-    try:
-        fields = create_input(body, http_hosts=request.app[CALLBACK_HTTP_HOSTS])
-    except Invalid as exc:
-        raise Problem(400, exc.messages, code="validation_failed") from exc
+    fields = create_input(body, http_hosts=request.app[CALLBACK_HTTP_HOSTS])
     tenant = principal(request).tenant_id
     key = idempotency_key(request)
     command_id = command_id_for(tenant, key)
     interview_id = new_interview_id(command_id, key)
-    data_key = await request.app[DATA_KEYS].create(tenant, interview_id)
-    public, personal = split(fields)
-    payload = {
-        **public,
-        "sealed": seal_fields(data_key, tenant, interview_id, personal),
-        "rawPayload": raw_payload(body),
-        "workflowState": None,
-    }
-    if fields["candidateResume"]:
-        payload["resumeSkills"] = resume_skills(fields["skills"], fields["candidateResume"])
+    payload = await payloads.creation(request.app[DATA_KEYS], tenant, interview_id, fields, body)
     command = build_command(
         request,
         kind="interview.create",
@@ -75,44 +64,27 @@ async def create_interview(request: web.Request) -> web.Response:
     )
     outcome = await execute(request, command)
     record = outcome["record"]
-    return json_response(
-        render.summary(record, await _opened(request, record)), outcome["httpStatus"]
-    )
+    personal = await payloads.opened(request.app[DATA_KEYS], record)
+    return json_response(render.summary(record, personal), outcome["httpStatus"])
 
 
 @requires("interview:update")
 async def update_interview(request: web.Request) -> web.Response:
     body, raw = await read_json(request)
-    try:
-        changes = update_input(body, http_hosts=request.app[CALLBACK_HTTP_HOSTS])
-    except Invalid as exc:
-        raise Problem(400, exc.messages, code="validation_failed") from exc
+    fields = update_input(body, http_hosts=request.app[CALLBACK_HTTP_HOSTS])
     tenant = principal(request).tenant_id
     interview_id = request.match_info["id"]
-    public, personal = split(changes)
-    public["rawPayload"] = raw_payload(body)
-    if personal.get("candidateResume"):
-        public["resumeSkills"] = resume_skills(
-            changes.get("skills") or [], personal["candidateResume"]
-        )
-    if personal:
-        data_key = await request.app[DATA_KEYS].get(tenant, interview_id)
-        if data_key is None:
-            raise NOT_FOUND
-        sealed = seal_fields(data_key, tenant, interview_id, personal)
-        cleared = [k for k, v in personal.items() if v is None]
-        public["sealed"] = sealed
-        public["sealedCleared"] = cleared
+    payload = await payloads.changes(request.app[DATA_KEYS], tenant, interview_id, fields, body)
     command = build_command(
         request,
         kind="interview.update",
         command_id=command_id_for(tenant, idempotency_key(request)),
         interview_id=interview_id,
-        payload=public,
+        payload=payload,
         raw_body=raw,
     )
     record = (await execute(request, command))["record"]
-    return json_response(render.full(record, await _opened(request, record)))
+    return json_response(render.full(record, await payloads.opened(request.app[DATA_KEYS], record)))
 
 
 @requires("interview:delete")
@@ -132,22 +104,15 @@ async def delete_interview(request: web.Request) -> web.Response:
 
 @requires("interview:read")
 async def get_interview(request: web.Request) -> web.Response:
-    tenant = principal(request).tenant_id
-    forwarded = await owner_or_forward(request, tenant)
-    if forwarded is not None:
-        return forwarded
-    record = request.app[BACKEND].record(tenant, request.match_info["id"])
-    if record is None:
-        raise NOT_FOUND
-    return json_response(render.full(record, await _opened(request, record)))
+    found = await owned_record(request, request.match_info["id"])
+    if isinstance(found, web.Response):
+        return found
+    return json_response(render.full(found, await payloads.opened(request.app[DATA_KEYS], found)))
 
 
 @requires("interview:read")
 async def list_interviews(request: web.Request) -> web.Response:
-    try:
-        query = list_query(dict(request.query))
-    except Invalid as exc:
-        raise Problem(400, exc.messages, code="validation_failed") from exc
+    query = list_query(dict(request.query))
     tenant = principal(request).tenant_id
     forwarded = await owner_or_forward(request, tenant)
     if forwarded is not None:
@@ -175,7 +140,7 @@ async def list_interviews(request: web.Request) -> web.Response:
     )
 
 
-async def _search_texts(request: web.Request, tenant: str, entries: list[Any]) -> dict[str, str]:
+async def _search_texts(request: web.Request, tenant: str, entries: list[Entry]) -> dict[str, str]:
     """Lower-cased name, email and position per interview, cached per record version."""
     backend = request.app[BACKEND]
     index = backend.index
