@@ -70,6 +70,7 @@ def add_routes(app: web.Application, prefix: str) -> None:
     r.add_get(f"{prefix}/interviews/{{id}}", interviews.get_interview)
     r.add_put(f"{prefix}/interviews/{{id}}", interviews.update_interview)
     r.add_delete(f"{prefix}/interviews/{{id}}", interviews.delete_interview)
+    r.add_get(f"{prefix}/interviews/{{id}}/plan", interviews.get_plan)
     r.add_post(f"{prefix}/interviews/{{id}}/assess", interviews.assess_interview)
     r.add_post(f"{prefix}/interviews/{{id}}/override", curation.apply_override)
     r.add_get(f"{prefix}/interviews/{{id}}/overrides", curation.list_overrides)

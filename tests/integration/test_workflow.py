@@ -71,6 +71,9 @@ async def test_create_reaches_pending_with_a_plan_then_is_approved(
     assert abs(sum(c["weight"] for c in plan["competencies"]) - 1) < 1e-9
     assert plan["timeBudget"]["total"] == pending["duration"] == 45
     assert pending["validation"]["dataQuality"] in {"EXCELLENT", "GOOD", "FAIR", "POOR"}
+    async with http.get(f"{url}/plan", headers=auth(tenant, "VIEWER")) as r:
+        assert r.status == 200
+        assert await r.json() == plan
     async with http.put(url, headers=auth(tenant), json={"status": "approved"}) as r:
         assert r.status == 200, await r.text()
         approved = await r.json()
@@ -147,6 +150,11 @@ async def test_integration_flow_with_an_api_key(
     assert set(made["missingFields"]) >= {"position"}
     run = f"{base}/{made['runId']}"
     info = await wait_for_state(http, run, headers, {"INFO_NEEDED"}, key="state")
+    async with http.get(
+        f"{worker.api}/interviews/{made['interviewId']}/plan", headers=headers
+    ) as r:
+        assert r.status == 404
+        assert (await r.json())["code"] == "plan_not_generated"
     assert info["questions"] and all(q["question"] for q in info["questions"])
     async with http.post(f"{run}/plan/approve", headers=headers) as r:
         assert r.status == 409

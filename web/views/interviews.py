@@ -111,6 +111,20 @@ async def get_interview(request: web.Request) -> web.Response:
 
 
 @requires("interview:read")
+async def get_plan(request: web.Request) -> web.Response:
+    """The interview's current plan; 404 (code ``plan_not_generated``) until there is one."""
+    found = await owned_record(request, request.match_info["id"])
+    if isinstance(found, web.Response):
+        return found
+    if found.get("plan") is None:
+        state = found.get("workflowState") or "null"
+        raise Problem(
+            404, f"No plan yet: the interview is in state {state}", code="plan_not_generated"
+        )
+    return json_response(found["plan"])
+
+
+@requires("interview:read")
 async def list_interviews(request: web.Request) -> web.Response:
     query = list_query(dict(request.query))
     tenant = principal(request).tenant_id
