@@ -26,7 +26,7 @@ from hirestream.web.credentials import (
     hash_api_key,
     principal_from_jwt,
 )
-from hirestream.web.errors import Handler, Problem
+from hirestream.web.errors import PRINCIPAL, Handler, Problem
 
 REQUIRED_PERMISSION = "__hirestream_permission__"
 PUBLIC = "public"
@@ -43,7 +43,7 @@ def requires(permission: str) -> Callable[[Handler], Handler]:
 
 
 def principal(request: web.Request) -> Principal:
-    p: Principal = request["principal"]
+    p: Principal = request[PRINCIPAL]
     return p
 
 
@@ -130,7 +130,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if needed == PUBLIC or request.match_info.http_exception is not None:
         return await handler(request)
     found = await request.app[AUTHENTICATOR].authenticate(request)
-    request["principal"] = found
+    request[PRINCIPAL] = found
     if needed is None or needed not in found.permissions:
         raise Problem(403, f"Insufficient permissions. Required: {needed or 'unknown'}")
     return await handler(request)

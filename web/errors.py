@@ -9,6 +9,7 @@ field); the middleware turns it — and aiohttp's own HTTP errors, and any unexp
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
@@ -21,7 +22,9 @@ from hirestream.web.validation import Invalid
 
 log = logging.getLogger(__name__)
 
-REQUEST_ID: web.AppKey[str] = web.AppKey("request_id_header", str)
+REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id", str)
+#: Who is calling (set by the auth middleware; ``hirestream.web.credentials.Principal``).
+PRINCIPAL: web.RequestKey[Any] = web.RequestKey("principal", object)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -77,18 +80,30 @@ def problem_body(
 
 
 def request_id_of(request: web.Request) -> str:
-    rid: str = request.get("request_id", "")
+    rid: str = request.get(REQUEST_ID, "")
     return rid
 
 
 @web.middleware
 async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every response carries ``X-Request-ID``, echoed when the caller sent a sane one."""
+    """Every response carries ``X-Request-ID``, echoed when the caller sent a sane one; every
+    request is logged as one line with its tenant and request id."""
     given = request.headers.get("X-Request-ID", "")
     rid = given if 0 < len(given) <= 200 and given.isprintable() else str(uuid.uuid4())
-    request["request_id"] = rid
+    request[REQUEST_ID] = rid
+    started = time.perf_counter()
     response = await handler(request)
     response.headers["X-Request-ID"] = rid
+    who = request.get(PRINCIPAL)
+    log.info(
+        "event=http.request method=%s path=%s status=%s ms=%.1f tenant=%s request=%s",
+        request.method,
+        request.path,
+        response.status,
+        (time.perf_counter() - started) * 1000,
+        getattr(who, "tenant_id", "-"),
+        rid,
+    )
     return response
 
 

@@ -49,7 +49,7 @@ from hirestream.web.auth import PUBLIC, REQUIRED_PERMISSION
 from hirestream.web.backend import BACKEND, InterviewBackend
 from hirestream.web.commands import COMMAND_TIMEOUT
 from hirestream.web.credentials import Principal, new_api_key
-from hirestream.web.errors import Problem, error_middleware, request_id_middleware
+from hirestream.web.errors import PRINCIPAL, Problem, error_middleware, request_id_middleware
 from hirestream.web.permissions import PERMISSIONS, UnknownPermission, expand
 from hirestream.web.resume.config import Limits
 from hirestream.web.resume.errors import CODES, rejected
@@ -1009,7 +1009,7 @@ class _Store:
 async def _as_tenant(request: web.Request, handler: Any) -> web.StreamResponse:
     """Stands in for the auth middleware: every permission, for the tenant in X-Tenant-ID."""
     tenant = request.headers.get("X-Tenant-ID", "acme")
-    request["principal"] = Principal(
+    request[PRINCIPAL] = Principal(
         "apiKey", "k1", tenant, frozenset(PERMISSIONS), frozenset({tenant})
     )
     response: web.StreamResponse = await handler(request)

@@ -22,7 +22,7 @@ from hirestream.web.commands import (
     idempotency_key,
     read_json,
 )
-from hirestream.web.errors import Problem, json_response
+from hirestream.web.errors import Problem, json_response, request_id_of
 from hirestream.web.payloads import NOT_FOUND
 from hirestream.web.validation import create_input, update_input
 from hirestream.web.views.apikeys import POOL
@@ -198,7 +198,7 @@ async def purge_candidate_data(request: web.Request) -> web.Response:
         actor=who.actor_id,
         action="candidate_data.purged",
         target=interview_id,
-        details={"dataKeyDestroyed": destroyed, "requestId": request.get("request_id", "")},
+        details={"dataKeyDestroyed": destroyed, "requestId": request_id_of(request)},
     )
     return json_response({**summary, "purged": True})
 
