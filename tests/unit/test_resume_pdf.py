@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from hirestream.web.resume.actual_text import ACTUAL_TEXT_FONT
 from hirestream.web.resume.config import Limits
 from hirestream.web.resume.errors import ResumeRejected
 from hirestream.web.resume.pdf_extract import (
@@ -122,6 +123,62 @@ def test_icon_fonts_dropped_and_dingbats_become_bullets() -> None:
         {**_char("A", 0, 0), "fontname": "ABCDEF+Calibri"},
     ]
     assert [c["text"] for c in drop_icon_glyphs(chars)] == ["\u2022", "A"]
+
+
+def _page(content: bytes) -> str:
+    return extract_pdf(fx.pdf_from_contents([content]), Limits()).pages[0]
+
+
+def test_actual_text_replaces_the_glyphs_it_spans() -> None:
+    # an icon labelled by its ActualText, then link text whose actual text is the full URL
+    content = (
+        b"/Span << /ActualText (email: ) >> BDC BT /F1 11 Tf 72 700 Td (+) Tj ET EMC "
+        b"/Span << /ActualText (mailto:jane@example.org) >> BDC "
+        b"BT /F1 11 Tf 90 700 Td (jane@example.org) Tj ET EMC"
+    )
+    assert _page(content).split() == ["email:", "mailto:jane@example.org"]
+
+
+def test_actual_text_in_utf16_and_nested_spans() -> None:
+    # UTF-16 with a byte-order mark; the outermost span wins over the one inside it
+    utf16 = "Date: ".encode("utf-16-be").hex().upper().encode()
+    content = (
+        b"/Span << /ActualText <FEFF" + utf16 + b"> >> BDC "
+        b"/Span << /ActualText (inner) >> BDC BT /F1 11 Tf 72 700 Td (z) Tj ET EMC EMC "
+        b"BT /F1 11 Tf 100 700 Td (May 2020) Tj ET"
+    )
+    assert _page(content).split() == ["Date:", "May", "2020"]
+
+
+def test_empty_actual_text_removes_the_glyphs() -> None:
+    content = (
+        b"BT /F1 11 Tf 72 700 Td (Skills) Tj ET "
+        b"/Span << /ActualText () >> BDC BT /F1 11 Tf 120 700 Td (***) Tj ET EMC"
+    )
+    assert _page(content) == "Skills"
+
+
+def test_actual_text_on_blank_glyphs_is_ignored() -> None:
+    # InDesign: a bullet's symbol-font code as the ActualText of a space beside the bullet
+    content = (
+        b"BT /F1 11 Tf 72 700 Td (Acidosis) Tj ET "
+        b"/Span << /ActualText (h) >> BDC BT /F1 11 Tf 120 700 Td ( ) Tj ET EMC "
+        b"BT /F1 11 Tf 130 700 Td (low) Tj ET"
+    )
+    assert _page(content).split() == ["Acidosis", "low"]
+
+
+def test_actual_text_on_an_icon_font_glyph_is_kept() -> None:
+    chars = [{**_char("email:", 0, 0), "fontname": ACTUAL_TEXT_FONT}]
+    assert [c["text"] for c in drop_icon_glyphs(chars)] == ["email:"]
+
+
+def test_altacv_icon_labels_and_links_are_read() -> None:
+    # The AltaCV sample labels its icons and links with /ActualText only.
+    data = (fx.CORPUS_DIR / "altacv_sample.pdf").read_bytes()
+    text = "\n".join(extract_pdf(data, Limits()).pages)
+    for label in ("email:", "Date:", "https://github.com/your_id", "English 5"):
+        assert label in text
 
 
 def test_image_only_pdf_is_a_scan() -> None:

@@ -8,6 +8,10 @@ these settings):
 * no ``dedupe_chars()`` on every page (2-3x slower); only a page whose words come out doubled
   ("fake bold" overprinting) is extracted again with it.
 * ``page.close()`` after each page keeps memory flat.
+* ``/ActualText`` is honoured (``actual_text.ActualTextPage``): icons labelled ``email:`` or
+  ``Date:``, link text whose actual text is the full URL, chart labels with their values (token
+  F1 of the AltaCV sample 0.913 -> 0.999, the Awesome-CV files up by 0.001-0.01, no document
+  lower). The icon-font filter below then only sees icons that carry no ActualText.
 
 Before pdfplumber touches the file, pypdfium2 (a pdfplumber dependency, ~1 ms even for 10,000
 pages) opens it to count the pages and to recognise password protection and damaged files
@@ -82,6 +86,8 @@ def extract_pdf(data: bytes, limits: Limits) -> PdfText:
     import pdfplumber
     from pdfplumber.utils.exceptions import PdfminerException
 
+    from hirestream.web.resume.actual_text import ActualTextPage
+
     texts: list[str] = []
     coverage = 0.0
     try:
@@ -91,7 +97,8 @@ def extract_pdf(data: bytes, limits: Limits) -> PdfText:
                     "too_many_pages",
                     f"The PDF has more than {limits.max_pages} pages.",
                 )
-            for page in pdf.pages:
+            for plain in pdf.pages:
+                page = ActualTextPage(pdf, plain.page_obj, plain.page_number, plain.initial_doctop)
                 try:
                     texts.append(_page_text(page))
                     coverage = max(coverage, _image_coverage(page))
@@ -139,7 +146,8 @@ _DINGBAT_FONTS = ("wingdings", "webdings", "dingbats")
 
 
 def drop_icon_glyphs(chars: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Characters drawn with an icon font (FontAwesome and the like) are pictures, not text:
+    """Characters drawn with an icon font (FontAwesome and the like) are pictures, not text
+    (an icon with ``/ActualText`` has become that text, see ``actual_text``):
     without a Unicode mapping they come out as stray letters (``z Month 20XX``) or glyph names
     (``HOUSE-CHIMNEY``), so they are dropped. Wingdings/Webdings/Dingbats glyphs are bullets,
     check marks and arrows in résumés: they become ``•``."""
