@@ -26,6 +26,7 @@ from hirestream.store.tenant_settings import SettingsReader
 from hirestream.tables.declare import Tables, declare_tables, record_key, tenant_key
 from hirestream.tables.index import TenantIndex
 from hirestream.tables.queries import Entry
+from hirestream.tables.retention import CommandLogRetention
 from hirestream.topics import codec, names
 from hirestream.topics.records import Command, Outcome
 
@@ -81,6 +82,7 @@ class Fleet:
         self.dead_letters = topic(names.DEAD_LETTERS)
         self.tables: Tables = declare_tables(self.app, partitions)
         self.index = TenantIndex()
+        self.retention = CommandLogRetention(settings.idempotency_retention_s)
         self.replies = ReplyWaiter(
             settings.kafka_bootstrap_servers,
             names.reply_topic(settings.app_id, settings.worker_name),
@@ -90,7 +92,12 @@ class Fleet:
             self.app,
             self.commands_topic,
             InterviewAgent(
-                self.tables, self.event_topics, self.dead_letters, self.index.note, self.app
+                self.tables,
+                self.event_topics,
+                self.dead_letters,
+                self.index.note,
+                self.app,
+                self.retention,
             ),
         )
         enriched_from = self.app.topic(
@@ -131,8 +138,10 @@ class Fleet:
         self.app.on_partitions_revoked.connect(self._on_partitions_changed)  # type: ignore[arg-type]
 
     async def _on_partitions_changed(self, sender: Any, *args: Any, **kwargs: Any) -> None:
-        """The listing index is derived state: rebuild it after any partition movement."""
+        """The listing index and the command log's retention index are derived state:
+        rebuild them after any partition movement."""
         self.index.invalidate()
+        self.retention.invalidate()
 
     # --- writes ---------------------------------------------------------------------------
 

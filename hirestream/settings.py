@@ -59,6 +59,7 @@ class Settings:
     jwt_issuer: str = ""
     jwt_audience: str = ""
     session_timeout_s: float = 10.0
+    idempotency_retention_s: float = 24 * 3600.0
     command_timeout_s: float = 10.0
     forward_timeout_s: float = 5.0
     api_key_cache_ttl_s: float = 4.0
@@ -105,6 +106,9 @@ class Settings:
             jwt_issuer=_env("HIRESTREAM_JWT_ISSUER", ""),
             jwt_audience=_env("HIRESTREAM_JWT_AUDIENCE", ""),
             session_timeout_s=_env_float("HIRESTREAM_SESSION_TIMEOUT_S", cls.session_timeout_s),
+            idempotency_retention_s=_env_float(
+                "HIRESTREAM_IDEMPOTENCY_RETENTION_S", cls.idempotency_retention_s
+            ),
             command_timeout_s=_env_float("HIRESTREAM_COMMAND_TIMEOUT_S", cls.command_timeout_s),
             forward_timeout_s=_env_float("HIRESTREAM_FORWARD_TIMEOUT_S", cls.forward_timeout_s),
             api_key_cache_ttl_s=_env_float("HIRESTREAM_API_KEY_CACHE_TTL_S", 4.0),

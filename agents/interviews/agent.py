@@ -18,6 +18,7 @@ import faust
 from hirestream.agents.interviews.decide import Decision, count_change, decide
 from hirestream.replies import CORRELATION_ID, REPLY_TO
 from hirestream.tables.declare import Tables, command_key, record_key, tenant_key
+from hirestream.tables.retention import CommandLogRetention
 from hirestream.topics import codec
 from hirestream.topics.records import COMMAND_TYPES, Command, Event, Outcome, rejected
 
@@ -55,6 +56,7 @@ class InterviewAgent:
     dead_letters: Any
     on_record: Callable[[str, dict[str, Any]], None]
     app: faust.App
+    retention: CommandLogRetention
 
     async def reply(self, headers: Mapping[str, bytes], outcome: Outcome) -> None:
         """Send the outcome where the command asked for it (nothing when it did not)."""
@@ -104,6 +106,7 @@ class InterviewAgent:
             "outcome": decision.outcome,
             "at": command["issuedAt"],
         }
+        self._forget_old_commands(tenant, log_key, command["issuedAt"])
         if decision.replayed:
             return cast(Outcome, {**decision.outcome, "replayed": True})
         log.info(
@@ -115,6 +118,15 @@ class InterviewAgent:
             decision.outcome["httpStatus"],
         )
         return decision.outcome
+
+    def _forget_old_commands(self, tenant: str, log_key: bytes, now: str) -> None:
+        """Delete this tenant's command log entries past the retention (see retention.py)."""
+        if not self.retention.built:
+            self.retention.build(self.tables.command_log.items())
+        else:
+            self.retention.note(tenant, log_key, now)
+        for key in self.retention.expired(tenant, now):
+            self.tables.command_log.pop(key, None)
 
     async def _apply(self, command: Command, key_of_record: bytes, decision: Decision) -> None:
         tenant = command["tenantId"]

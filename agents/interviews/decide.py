@@ -10,7 +10,9 @@ tenant lives on one partition, so offsets order a tenant's commands). Every reco
 tenant's counts remember the offset of the last command applied to them, so a command replayed
 after a crash is recognised as applied even when only some of the agent's table writes had
 reached Kafka. Each record also remembers its last ``APPLIED_MEMORY`` commands with the status
-before and after and the events published, to answer a replay exactly as the first time.
+before and after and the events published, to answer a redelivery exactly as the first time.
+A command sent again under a new offset (an HTTP retry with the same ``Idempotency-Key``) is
+answered by the agent's command log, for the retention period.
 """
 
 from __future__ import annotations
@@ -110,11 +112,13 @@ def decide(
 ) -> Decision:
     """Decide one command (at ``offset`` on its partition) against its interview's record.
     ``cooccurrence`` is the tenant's learned skill co-occurrence (for related skills)."""
-    previous = find_applied(record, command["commandId"])
-    if previous is None and record is not None and offset <= record.get("offset", -1):
-        # Redelivered, and applied so long ago that the record forgot it: answer as of now.
-        previous = Applied(command["commandId"], offset, record["status"], record["status"], 200)
-    if previous is not None and record is not None:
+    if record is not None and offset <= record.get("offset", -1):
+        # Redelivered after a crash: this record has seen this offset. Answer as the first
+        # time (or, applied so long ago that the record forgot it, as of now). A command sent
+        # again under a new offset is the command log's business (Idempotency-Key, 24 h).
+        previous = find_applied(record, command["commandId"]) or Applied(
+            command["commandId"], offset, record["status"], record["status"], 200
+        )
         return _replayed(record, previous)
     kind = command["type"]
     if kind == "interview.create":
@@ -144,6 +148,10 @@ def _create(
     record: dict[str, Any] | None, command: Command, offset: int, cooccurrence: Cooccurrence
 ) -> Decision:
     if record is not None:
+        external = command["payload"].get("externalId")
+        if external and _exists(record) and record.get("externalId") == external:
+            # The partner's idempotency key outlives the command log: the existing interview.
+            return Decision(accepted(record, 200), replayed=True)
         return Decision(rejected(409, "already_exists", "An interview with this id already exists"))
     at = command["issuedAt"]
     payload = dict(command["payload"])
