@@ -15,7 +15,7 @@ import orjson
 import pytest
 
 from tests.conftest import SEED_CREATE, auth
-from tests.integration.test_topics import list_topics, read_all
+from tests.integration.test_topics import assert_on_no_topic, list_topics, read_all
 from tests.support.workers import Worker
 
 pytestmark = pytest.mark.integration
@@ -266,12 +266,7 @@ async def test_purge_leaves_no_trace_of_the_candidate(
     async with http.get(f"{worker.api}/interviews/counts", headers=auth(tenant)) as r:
         assert (await r.json())["total"] == 1
     # no topic value holds them in plain text (they never did: sealed) ...
-    bootstrap = stack_env["KAFKA_BOOTSTRAP_SERVERS"]
-    app_id = worker.env["HIRESTREAM_APP_ID"]
-    for topic in await list_topics(bootstrap):
-        if topic.startswith((worker.env["HIRESTREAM_TOPIC_PREFIX"], app_id)):
-            for _, value in await read_all(bootstrap, topic):
-                assert name.encode() not in value and email.encode() not in value, topic
+    await assert_on_no_topic(stack_env["KAFKA_BOOTSTRAP_SERVERS"], worker, name, email)
     # ... and no database row: the data key that opened the sealed copies is gone
     conn = await asyncpg.connect(stack_env["DATABASE_URL"])
     try:
