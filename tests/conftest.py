@@ -4,6 +4,7 @@ it never skips them."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -17,10 +18,21 @@ from tests.support.workers import TEST_JWT_SECRET, Worker, free_port, worker_env
 
 
 @pytest.fixture(scope="session")
-def stack_env() -> dict[str, str]:
-    from hirestream.stack import ensure_stack
+def stack_env() -> Iterator[dict[str, str]]:
+    """The stack's addresses. With no broker configured and a Docker daemon answering, Kafka
+    runs in a testcontainers container; otherwise from the local jars (``hirestream.stack``)."""
+    from hirestream.stack import docker_available, ensure_stack, start_kafka_container
 
-    return ensure_stack().environ()
+    container = None
+    if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and docker_available():
+        container = start_kafka_container()
+        os.environ["KAFKA_BOOTSTRAP_SERVERS"] = container.bootstrap_servers
+    try:
+        yield ensure_stack().environ()
+    finally:
+        if container is not None:
+            del os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+            container.stop()
 
 
 @pytest.fixture(scope="session")
