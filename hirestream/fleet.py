@@ -192,11 +192,6 @@ class Fleet:
                 return str(url)
         return None
 
-    def owns(self, tenant_id: str) -> bool:
-        changelog = self.tables.interviews.changelog_topic.get_topic_name()
-        tp = faust.types.TP(changelog, self.partition_of(tenant_id))
-        return tp in self.app.assignor.assigned_actives()
-
     def record(self, tenant_id: str, interview_id: str) -> dict[str, Any] | None:
         record: dict[str, Any] | None = self.tables.interviews.get(
             record_key(tenant_id, interview_id)

@@ -9,7 +9,7 @@ authenticates, then checks it. API key lookups are cached per worker for at most
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -134,6 +134,3 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if needed is None or needed not in found.permissions:
         raise Problem(403, f"Insufficient permissions. Required: {needed or 'unknown'}")
     return await handler(request)
-
-
-AuthenticatedHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]

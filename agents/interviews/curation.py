@@ -15,7 +15,7 @@ from typing import Any
 
 from hirestream.agents.enrich.canonical import apply_override
 from hirestream.agents.interviews.content import recanonicalised
-from hirestream.agents.interviews.states import EDITABLE_STATES
+from hirestream.agents.workflow.transitions import EDITABLE_STATES
 from hirestream.topics.records import Command
 
 

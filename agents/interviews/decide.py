@@ -24,8 +24,12 @@ from typing import Any
 from hirestream.agents.interviews import lifecycle
 from hirestream.agents.interviews.content import canonical_content, raw_payload
 from hirestream.agents.interviews.curation import with_enrichment, with_override
-from hirestream.agents.interviews.states import EDITABLE_STATES, status_of
-from hirestream.agents.workflow.transitions import IllegalTransition, allowed_actions
+from hirestream.agents.interviews.states import status_of
+from hirestream.agents.workflow.transitions import (
+    EDITABLE_STATES,
+    IllegalTransition,
+    allowed_actions,
+)
 from hirestream.topics.records import Command, Outcome, accepted, rejected
 
 APPLIED_MEMORY = 32

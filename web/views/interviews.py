@@ -22,14 +22,14 @@ from hirestream.web.commands import (
     read_json,
 )
 from hirestream.web.errors import Problem, json_response
-from hirestream.web.payloads import NOT_FOUND, split
+from hirestream.web.payloads import NOT_FOUND
 from hirestream.web.routing import owner_or_forward
 from hirestream.web.validation import create_input, list_query, update_input
 
 DATA_KEYS: web.AppKey[DataKeys] = web.AppKey("data_keys", DataKeys)
 CALLBACK_HTTP_HOSTS: web.AppKey[frozenset[str]] = web.AppKey("callback_http_hosts", frozenset)
 
-__all__ = ["CALLBACK_HTTP_HOSTS", "DATA_KEYS", "NOT_FOUND", "owned_record", "split"]
+__all__ = ["CALLBACK_HTTP_HOSTS", "DATA_KEYS", "NOT_FOUND", "owned_record"]
 
 
 async def owned_record(request: web.Request, interview_id: str) -> dict[str, Any] | web.Response:
