@@ -16,7 +16,8 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 ## Start Kafka, PostgreSQL and the SMTP sink (what is not configured), then one worker in the
-## foreground. Ctrl-C stops the worker and the stack.
+## foreground. Ctrl-C stops the worker and what this run started; after a crash the stack
+## keeps running (`make stop`).
 run: install
 	bash scripts/run.sh
 

@@ -22,6 +22,8 @@ _EXPORTS = {
     "ensure_stack_async": "hirestream.stack.env",
     "stop_stack": "hirestream.stack.env",
     "stop_stack_async": "hirestream.stack.env",
+    "stop_started": "hirestream.stack.env",
+    "stop_started_async": "hirestream.stack.env",
     "stack_status": "hirestream.stack.env",
     "StackError": "hirestream.stack.base",
     "ServiceStatus": "hirestream.stack.base",
@@ -46,6 +48,8 @@ __all__ = [
     "start_kafka_container",
     "stop_stack",
     "stop_stack_async",
+    "stop_started",
+    "stop_started_async",
 ]
 
 if TYPE_CHECKING:
@@ -57,6 +61,8 @@ if TYPE_CHECKING:
         stack_status,
         stop_stack,
         stop_stack_async,
+        stop_started,
+        stop_started_async,
     )
     from hirestream.stack.kafka import docker_available, start_kafka_container
     from hirestream.stack.smtp import ReceivedMessage, SmtpSink, read_maildir

@@ -5,7 +5,8 @@ Each service is either configured from outside (``KAFKA_BOOTSTRAP_SERVERS``, ``D
 ``.stack/``: Kafka from the Maven Central jars (:mod:`hirestream.stack.kafka`), PostgreSQL
 (:mod:`hirestream.stack.postgres`) and an SMTP sink (:mod:`hirestream.stack.smtp`). Local
 services keep running after the caller exits and are reused by the next caller; ``python -m
-hirestream.stack down`` (or :func:`stop_stack`) stops them.
+hirestream.stack down`` (or :func:`stop_stack`) stops them. ``up --record FILE`` and ``down --from
+FILE`` (:mod:`hirestream.stack.lifecycle`) stop only what one caller started.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import shlex
 import time
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,14 +26,16 @@ from hirestream.stack.base import (
     run_sync,
     stack_dir,
 )
-from hirestream.stack.kafka import ensure_kafka, kafka_status, stop_kafka
+from hirestream.stack.kafka import ensure_kafka, kafka_pid, kafka_status, stop_kafka
+from hirestream.stack.lifecycle import SERVICES, services_to_stop
 from hirestream.stack.postgres import (
     ensure_postgres,
+    postgres_pid,
     postgres_status,
     redact_dsn,
     stop_postgres_async,
 )
-from hirestream.stack.smtp import ensure_smtp, smtp_status, stop_smtp
+from hirestream.stack.smtp import ensure_smtp, smtp_pid, smtp_status, stop_smtp
 
 
 @dataclass(frozen=True)
@@ -59,14 +63,20 @@ class StackEnv:
         )
 
 
-async def ensure_stack_async(*, write_env: bool = False) -> StackEnv:
+async def ensure_stack_async(
+    *, write_env: bool = False, started: dict[str, int | None] | None = None
+) -> StackEnv:
     """Start whatever is neither configured nor running yet (all three concurrently), wait
     until each is ready and return the addresses (also written to ``.stack/env`` when
     ``write_env``, as ``up`` does). Raises :class:`StackError` naming every service that
-    failed."""
-    started = time.monotonic()
+    failed. ``started`` receives name -> pid of each service this call started (also when
+    another one failed), for :func:`stop_started_async`."""
+    began = time.monotonic()
     kafka, postgres, smtp = await asyncio.gather(
-        ensure_kafka(), ensure_postgres(), ensure_smtp(), return_exceptions=True
+        ensure_kafka(started=started),
+        ensure_postgres(started=started),
+        ensure_smtp(started=started),
+        return_exceptions=True,
     )
     failures = [
         f"{name}: {result}"
@@ -84,15 +94,17 @@ async def ensure_stack_async(*, write_env: bool = False) -> StackEnv:
         bootstrap=env.bootstrap_servers,
         database=redact_dsn(env.database_url),
         smtp=f"{env.smtp_host}:{env.smtp_port}",
-        seconds=time.monotonic() - started,
+        seconds=time.monotonic() - began,
     )
     return env
 
 
-def ensure_stack(*, write_env: bool = False) -> StackEnv:
+def ensure_stack(
+    *, write_env: bool = False, started: dict[str, int | None] | None = None
+) -> StackEnv:
     """Synchronous :func:`ensure_stack_async` (runs on its own event loop in a helper thread,
     so it is safe to call from synchronous pytest fixtures and from inside a running loop)."""
-    return run_sync(ensure_stack_async(write_env=write_env))
+    return run_sync(ensure_stack_async(write_env=write_env, started=started))
 
 
 def write_env_file(env: StackEnv) -> Path:
@@ -106,29 +118,57 @@ def write_env_file(env: StackEnv) -> Path:
     return path
 
 
-async def stop_stack_async() -> list[str]:
-    """Stop the local services that run (SMTP sink, Kafka, PostgreSQL); return their names.
-    Services configured from outside are left alone."""
+async def stop_stack_async(only: Collection[str] | None = None) -> list[str]:
+    """Stop the local services that run (SMTP sink, Kafka, PostgreSQL), or only those named in
+    ``only``; return the names of those stopped. Services configured from outside are left
+    alone. ``.stack/env`` is removed once no local service runs any more."""
+    wanted = set(SERVICES if only is None else only)
+    unknown = sorted(wanted - set(SERVICES))
+    if unknown:
+        raise StackError(f"unknown service(s) {', '.join(unknown)}; known: {', '.join(SERVICES)}")
     stopped: list[str] = []
     errors: list[str] = []
-    if await asyncio.to_thread(stop_smtp):
+    if "smtp" in wanted and await asyncio.to_thread(stop_smtp):
         stopped.append("smtp")
-    if await asyncio.to_thread(stop_kafka):
+    if "kafka" in wanted and await asyncio.to_thread(stop_kafka):
         stopped.append("kafka")
     try:
-        if await stop_postgres_async():
+        if "postgres" in wanted and await stop_postgres_async():
             stopped.append("postgres")
     except StackError as exc:
         errors.append(f"postgres: {exc}")
-    (stack_dir() / "env").unlink(missing_ok=True)
+    if only is None or not await asyncio.to_thread(local_pids):
+        (stack_dir() / "env").unlink(missing_ok=True)
     if errors:
         raise StackError("\n".join(errors))
     return stopped
 
 
-def stop_stack() -> list[str]:
+def stop_stack(only: Collection[str] | None = None) -> list[str]:
     """Synchronous :func:`stop_stack_async`."""
-    return run_sync(stop_stack_async())
+    return run_sync(stop_stack_async(only))
+
+
+async def stop_started_async(started: Mapping[str, int | None]) -> list[str]:
+    """Stop the services one caller started (``started``: name -> pid, as filled in by
+    :func:`ensure_stack_async`) that still run with that pid; return the names stopped.
+    Services that ran before, or were restarted by someone else since, keep running."""
+    names = services_to_stop(started, await asyncio.to_thread(local_pids))
+    if not names:
+        return []
+    return await stop_stack_async(names)
+
+
+def stop_started(started: Mapping[str, int | None]) -> list[str]:
+    """Synchronous :func:`stop_started_async`."""
+    return run_sync(stop_started_async(started))
+
+
+def local_pids() -> dict[str, int]:
+    """Name -> pid of the local services that run now, from their pid files under ``.stack``
+    (so also where the environment names them as configured, e.g. after ``. .stack/env``)."""
+    pids = {"smtp": smtp_pid(), "kafka": kafka_pid(), "postgres": postgres_pid()}
+    return {name: pid for name, pid in pids.items() if pid is not None}
 
 
 def stack_status() -> list[ServiceStatus]:

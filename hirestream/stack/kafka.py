@@ -377,10 +377,12 @@ def _fail(reason: str, log_file: Path | None) -> None:
 # --- start / stop ----------------------------------------------------------------------------
 
 
-async def ensure_kafka(*, ready_timeout: float = READY_TIMEOUT) -> str:
+async def ensure_kafka(
+    *, ready_timeout: float = READY_TIMEOUT, started: dict[str, int | None] | None = None
+) -> str:
     """Return a bootstrap address of a ready broker: ``KAFKA_BOOTSTRAP_SERVERS`` when set,
     else our local broker, reused when it already runs and started (fetching the jars on the
-    first run) when not."""
+    first run) when not. When this call starts the broker, ``started["kafka"]`` is its pid."""
     external = os.environ.get(BOOTSTRAP_ENV, "")
     if external:
         log_event("kafka.external", bootstrap=external)
@@ -407,11 +409,14 @@ async def ensure_kafka(*, ready_timeout: float = READY_TIMEOUT) -> str:
                     f"Set {BOOTSTRAP_ENV} to use a broker that runs already, or "
                     f"{PORT_ENV} to start ours on another port (the controller takes port + 1)."
                 )
-        await _start(paths, port, controller_port, ready_timeout)
+        pid = await _start(paths, port, controller_port, ready_timeout)
+        if started is not None:
+            started["kafka"] = pid
         return bootstrap
 
 
-async def _start(paths: KafkaPaths, port: int, controller_port: int, ready_timeout: float) -> None:
+async def _start(paths: KafkaPaths, port: int, controller_port: int, ready_timeout: float) -> int:
+    """Start the broker, wait until it is ready and return its pid."""
     paths.root.mkdir(parents=True, exist_ok=True)
     await fetch_jars(paths)
     started = time.monotonic()
@@ -448,6 +453,12 @@ async def _start(paths: KafkaPaths, port: int, controller_port: int, ready_timeo
         seconds=time.monotonic() - started,
         log=relative(paths.log),
     )
+    return process.pid
+
+
+def kafka_pid() -> int | None:
+    """The pid of our local broker when it runs (whatever ``KAFKA_BOOTSTRAP_SERVERS`` says)."""
+    return running_pid(kafka_paths().pid, _MARKER)
 
 
 def stop_kafka(timeout: float = 30.0) -> bool:

@@ -299,9 +299,12 @@ async def _wait_connectable(dsn: str, time_limit: float, paths: PostgresPaths) -
         await asyncio.sleep(0.3)
 
 
-async def ensure_postgres(*, ready_timeout: float = READY_TIMEOUT) -> str:
+async def ensure_postgres(
+    *, ready_timeout: float = READY_TIMEOUT, started: dict[str, int | None] | None = None
+) -> str:
     """Return the DSN of a ready PostgreSQL: ``DATABASE_URL`` when set, else our local server,
-    reused when it already runs and initialised/started when not."""
+    reused when it already runs and initialised/started when not. When this call starts the
+    server, ``started["postgres"]`` is its pid (the postmaster's)."""
     external = os.environ.get(URL_ENV, "")
     if external:
         log_event("postgres.external", url=redact_dsn(external))
@@ -313,13 +316,13 @@ async def ensure_postgres(*, ready_timeout: float = READY_TIMEOUT) -> str:
         bin_dir = await ensure_binaries()
         running = _running_port(paths)
         if running == port:
-            started = time.monotonic()
+            began = time.monotonic()
             await _wait_connectable(dsn, ready_timeout, paths)
             log_event(
                 "postgres.reused",
                 url=redact_dsn(dsn),
                 pid=_server_pid(paths),
-                seconds=time.monotonic() - started,
+                seconds=time.monotonic() - began,
             )
             return dsn
         if running is not None:
@@ -331,7 +334,7 @@ async def ensure_postgres(*, ready_timeout: float = READY_TIMEOUT) -> str:
                 f"Set {URL_ENV} to use a server that runs already, or {PORT_ENV} to start ours "
                 "on another port."
             )
-        started = time.monotonic()
+        began = time.monotonic()
         _prepare_directories(paths)
         if not (paths.data / "PG_VERSION").is_file():
             if paths.data.exists():
@@ -349,16 +352,25 @@ async def ensure_postgres(*, ready_timeout: float = READY_TIMEOUT) -> str:
             "start",
             time_limit=ready_timeout + 10.0,
         )
+        if started is not None:
+            started["postgres"] = _server_pid(paths)
         await _bootstrap_role(bin_dir, paths, port)
         await _wait_connectable(dsn, ready_timeout, paths)
         log_event(
             "postgres.ready",
             url=redact_dsn(dsn),
             pid=_server_pid(paths),
-            seconds=time.monotonic() - started,
+            seconds=time.monotonic() - began,
             log=relative(paths.log),
         )
         return dsn
+
+
+def postgres_pid() -> int | None:
+    """The pid of our local server (the postmaster) when it runs (whatever ``DATABASE_URL``
+    says)."""
+    paths = postgres_paths()
+    return _server_pid(paths) if _running_port(paths) is not None else None
 
 
 async def stop_postgres_async() -> bool:

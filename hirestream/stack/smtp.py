@@ -348,9 +348,12 @@ def _running_port(pid: int) -> int | None:
     return None
 
 
-async def ensure_smtp(*, ready_timeout: float = READY_TIMEOUT) -> tuple[str, int]:
+async def ensure_smtp(
+    *, ready_timeout: float = READY_TIMEOUT, started: dict[str, int | None] | None = None
+) -> tuple[str, int]:
     """Return ``(host, port)`` of an SMTP server: ``SMTP_HOST``/``SMTP_PORT`` when set, else our
-    background sink, reused when it runs and started when not."""
+    background sink, reused when it runs and started when not. When this call starts the sink,
+    ``started["smtp"]`` is its pid."""
     configured = _configured()
     if configured is not None:
         log_event("smtp.external", address=f"{configured[0]}:{configured[1]}")
@@ -361,9 +364,9 @@ async def ensure_smtp(*, ready_timeout: float = READY_TIMEOUT) -> tuple[str, int
         pid = running_pid(pid_file, _MODULE)
         if pid is not None:
             if _running_port(pid) == port:
-                started = time.monotonic()
+                began = time.monotonic()
                 await _wait_ready(port, ready_timeout, log_file, pid)
-                seconds = time.monotonic() - started
+                seconds = time.monotonic() - began
                 log_event("smtp.reused", address=f"{LOCALHOST}:{port}", pid=pid, seconds=seconds)
                 return LOCALHOST, port
             log_event("smtp.restart", reason="port changed", pid=pid)
@@ -373,7 +376,7 @@ async def ensure_smtp(*, ready_timeout: float = READY_TIMEOUT) -> tuple[str, int
                 f"{LOCALHOST}:{port} is in use by another process, not by our SMTP sink. Set "
                 f"{HOST_ENV} (and {CONFIGURED_PORT_ENV}) to use it, or {PORT_ENV} to move ours."
             )
-        started = time.monotonic()
+        began = time.monotonic()
         directory = mail_dir()
         directory.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ)
@@ -410,9 +413,11 @@ async def ensure_smtp(*, ready_timeout: float = READY_TIMEOUT) -> tuple[str, int
             "smtp.ready",
             address=f"{LOCALHOST}:{port}",
             pid=process.pid,
-            seconds=time.monotonic() - started,
+            seconds=time.monotonic() - began,
             mail_dir=relative(directory),
         )
+        if started is not None:
+            started["smtp"] = process.pid
         return LOCALHOST, port
 
 
@@ -431,6 +436,11 @@ async def _wait_ready(port: int, time_limit: float, log_file: Path, pid: int) ->
                 continue
         log_event("smtp.failed", level=logging.ERROR, reason=reason)
         raise StackError(f"SMTP sink not ready ({reason}); its log:\n{tail(log_file)}")
+
+
+def smtp_pid() -> int | None:
+    """The pid of our background sink when it runs (whatever ``SMTP_HOST`` says)."""
+    return running_pid(_files()[0], _MODULE)
 
 
 def stop_smtp(timeout: float = 10.0) -> bool:
@@ -469,6 +479,7 @@ __all__ = [
     "ensure_smtp",
     "mail_dir",
     "read_maildir",
+    "smtp_pid",
     "smtp_status",
     "stop_smtp",
 ]
