@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -24,9 +25,20 @@ CORRELATION_ID = "correlationId"
 
 
 class ReplyWaiter(Service):
-    def __init__(self, bootstrap_servers: str, topic: str, **kwargs: Any) -> None:
+    """``kafka_options``: the connection's TLS/SASL keyword arguments
+    (:func:`hirestream.kafka_security.aiokafka_options`); none for a PLAINTEXT broker."""
+
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        topic: str,
+        *,
+        kafka_options: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.topic = topic
         self._bootstrap = bootstrap_servers
+        self._kafka_options = dict(kafka_options or {})
         self._waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._consumer: AIOKafkaConsumer | None = None
         self.positioned = asyncio.Event()
@@ -42,7 +54,10 @@ class ReplyWaiter(Service):
 
     async def on_start(self) -> None:
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap, enable_auto_commit=False, group_id=None
+            bootstrap_servers=self._bootstrap,
+            enable_auto_commit=False,
+            group_id=None,
+            **self._kafka_options,
         )
         await self._consumer.start()
         partition = TopicPartition(self.topic, 0)

@@ -37,6 +37,19 @@ def _env_bool(name: str, default: bool) -> bool:
     return _env(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
 
 
+def _env_path(name: str) -> Path | None:
+    value = _env(name, "")
+    return Path(value) if value else None
+
+
+#: ``KAFKA_SECURITY_PROTOCOL`` values (Kafka's ``security.protocol``); TLS and SASL subsets.
+KAFKA_SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+KAFKA_TLS_PROTOCOLS = frozenset({"SSL", "SASL_SSL"})
+KAFKA_SASL_PROTOCOLS = frozenset({"SASL_PLAINTEXT", "SASL_SSL"})
+#: ``KAFKA_SASL_MECHANISM`` values (each with a username and a password).
+KAFKA_SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a worker needs to know about its environment."""
@@ -71,6 +84,17 @@ class Settings:
     candidate_token_expiry_days: int = 7
     callback_http_hosts: frozenset[str] = frozenset()
     log_level: str = "INFO"
+    # Kafka TLS/SASL (docs/kafka-security.md); checked in __post_init__.
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str = ""
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: str = field(default="", repr=False)
+    kafka_ssl_ca_file: Path | None = None  # None: the system's trusted CAs
+    kafka_ssl_cert_file: Path | None = None  # client certificate (mutual TLS)
+    kafka_ssl_key_file: Path | None = None  # its private key, unless in the certificate file
+
+    def __post_init__(self) -> None:
+        _check_kafka_security(self)
 
     @property
     def web_url(self) -> str:
@@ -124,4 +148,62 @@ class Settings:
                 if h.strip()
             ),
             log_level=_env("HIRESTREAM_LOG_LEVEL", cls.log_level),
+            kafka_security_protocol=_env(
+                "KAFKA_SECURITY_PROTOCOL", cls.kafka_security_protocol
+            ).upper(),
+            kafka_sasl_mechanism=_env("KAFKA_SASL_MECHANISM", "").upper(),
+            kafka_sasl_username=_env("KAFKA_SASL_USERNAME", ""),
+            kafka_sasl_password=_env("KAFKA_SASL_PASSWORD", ""),
+            kafka_ssl_ca_file=_env_path("KAFKA_SSL_CA_FILE"),
+            kafka_ssl_cert_file=_env_path("KAFKA_SSL_CERT_FILE"),
+            kafka_ssl_key_file=_env_path("KAFKA_SSL_KEY_FILE"),
         )
+
+
+def _check_kafka_security(settings: Settings) -> None:
+    """Refuse a Kafka security configuration that cannot work, naming the variables."""
+    protocol = settings.kafka_security_protocol
+    if protocol not in KAFKA_SECURITY_PROTOCOLS:
+        raise ValueError(
+            f"KAFKA_SECURITY_PROTOCOL must be one of {', '.join(KAFKA_SECURITY_PROTOCOLS)}, "
+            f"got {protocol!r}"
+        )
+    sasl = {
+        "KAFKA_SASL_MECHANISM": settings.kafka_sasl_mechanism,
+        "KAFKA_SASL_USERNAME": settings.kafka_sasl_username,
+        "KAFKA_SASL_PASSWORD": settings.kafka_sasl_password,
+    }
+    if protocol in KAFKA_SASL_PROTOCOLS:
+        missing = [name for name, value in sasl.items() if not value]
+        if missing:
+            raise ValueError(f"KAFKA_SECURITY_PROTOCOL={protocol} needs {', '.join(missing)}")
+        if settings.kafka_sasl_mechanism not in KAFKA_SASL_MECHANISMS:
+            raise ValueError(
+                f"KAFKA_SASL_MECHANISM must be one of {', '.join(KAFKA_SASL_MECHANISMS)}, "
+                f"got {settings.kafka_sasl_mechanism!r}"
+            )
+    else:
+        stray = [name for name, value in sasl.items() if value]
+        if stray:
+            raise ValueError(
+                f"{', '.join(stray)} set, but KAFKA_SECURITY_PROTOCOL={protocol} uses no SASL "
+                "(use SASL_PLAINTEXT or SASL_SSL)"
+            )
+    files = {
+        "KAFKA_SSL_CA_FILE": settings.kafka_ssl_ca_file,
+        "KAFKA_SSL_CERT_FILE": settings.kafka_ssl_cert_file,
+        "KAFKA_SSL_KEY_FILE": settings.kafka_ssl_key_file,
+    }
+    if protocol not in KAFKA_TLS_PROTOCOLS:
+        stray = [name for name, value in files.items() if value is not None]
+        if stray:
+            raise ValueError(
+                f"{', '.join(stray)} set, but KAFKA_SECURITY_PROTOCOL={protocol} uses no TLS "
+                "(use SSL or SASL_SSL)"
+            )
+        return
+    if settings.kafka_ssl_key_file is not None and settings.kafka_ssl_cert_file is None:
+        raise ValueError("KAFKA_SSL_KEY_FILE is set without KAFKA_SSL_CERT_FILE")
+    for name, path in files.items():
+        if path is not None and not path.is_file():
+            raise ValueError(f"{name}={path}: no such file")
