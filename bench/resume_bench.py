@@ -1,8 +1,11 @@
-"""Speed, memory and fidelity of résumé extraction on the shared corpus, against pdftotext.
+"""Speed, memory and fidelity of résumé extraction on the real-résumé corpus, against pdftotext.
 
-    python bench/resume_bench.py [--repeat N] [--corpus DIR] [--json FILE]
+    HIRESTREAM_CORPUS_DIR=DIR python bench/resume_bench.py [--repeat N] [--json FILE]
+    python bench/resume_bench.py --corpus DIR [--repeat N] [--json FILE]
 
-For every document of ``../shared/corpus/resumes`` (PDF, DOCX, TXT), in one run:
+DIR is the folder that holds ``resumes/MANIFEST.tsv`` (see ``tests/resume_fixtures``); the
+corpus is not part of the repository, and without it the benchmark stops with an error. For
+every document of ``DIR/resumes`` (PDF, DOCX, TXT), in one run:
 
 * ``endpoint``   - ``ResumeParser.parse``: what ``POST /interviews/parse-resume`` does after the
                    upload, i.e. a warm child process (libraries imported), pdfplumber or
@@ -242,16 +245,28 @@ def pdf_only(results: list[DocResult], names: tuple[str, str]) -> list[DocResult
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per document (median kept)")
-    parser.add_argument("--corpus", type=Path, default=fx.CORPUS_DIR)
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=fx.corpus_root(),
+        help=f"the folder that holds resumes/{fx.MANIFEST_NAME} (default: ${fx.CORPUS_ENV})",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     args = parser.parse_args()
 
-    if args.corpus != fx.CORPUS_DIR:
-        fx.CORPUS_DIR = args.corpus
-        fx.MANIFEST = args.corpus / "MANIFEST.tsv"
-    corpus = fx.corpus_documents()
+    if args.corpus is None:
+        parser.error(
+            f"no résumé corpus: set {fx.CORPUS_ENV} (or pass --corpus) to the folder that "
+            f"holds resumes/{fx.MANIFEST_NAME}; the corpus is not part of the repository"
+        )
+    try:
+        corpus = fx.corpus_documents(args.corpus)
+    except FileNotFoundError as error:
+        parser.error(f"{error} ({fx.CORPUS_ENV} or --corpus: {args.corpus})")
     pdftotext = shutil.which("pdftotext")
-    print(f"corpus: {len(corpus)} documents in {fx.CORPUS_DIR}; {args.repeat} runs each")
+    print(
+        f"corpus: {len(corpus)} documents in {fx.corpus_dir(args.corpus)}; {args.repeat} runs each"
+    )
     if pdftotext is None:
         print(
             "*** pdftotext NOT FOUND: install Debian poppler-utils (apt-get install "

@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import aiohttp
 import pytest
 
+from tests import resume_fixtures as fx
 from tests.conftest import auth
-from tests.support.workers import ROOT, Worker
+from tests.support.workers import Worker
 
 pytestmark = pytest.mark.integration
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "resumes"
 
-
-def upload(path: Path) -> aiohttp.FormData:
+def upload(document: fx.Generated) -> aiohttp.FormData:
     form = aiohttp.FormData()
-    form.add_field("file", path.read_bytes(), filename=path.name)
+    form.add_field("file", document.data, filename=document.name)
     return form
 
 
 async def test_parse_resume_needs_interview_create(
     http: aiohttp.ClientSession, worker: Worker, tenant: str
 ) -> None:
-    pdf = CORPUS / "openresume_sample.pdf"
+    pdf = fx.generated("resume.pdf")  # a two-page résumé made by the tests
     url = f"{worker.api}/interviews/parse-resume"
     async with http.post(url, data=upload(pdf), headers=auth(tenant, "VIEWER")) as r:
         assert r.status == 403

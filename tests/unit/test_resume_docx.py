@@ -120,8 +120,18 @@ def test_tab_stop_definitions_are_not_text() -> None:
     assert _text(body) == "Title"
 
 
+def test_headers_and_footers_of_several_sections_once() -> None:
+    text = extract_docx(fx.generated("resume_sections.docx").data, Limits())
+    lines = text.split("\n")
+    assert lines[:2] == [fx.HEADER_1, fx.HEADER_2]
+    assert lines[-1] == fx.FOOTER_1
+    for part in (fx.HEADER_1, fx.HEADER_2, fx.FOOTER_1):
+        assert text.count(part) == 1, part
+
+
+@fx.requires_corpus
 def test_headers_and_footers_from_the_corpus_once() -> None:
-    data = (fx.CORPUS_DIR / "pydocx_hdr-header-footer.docx").read_bytes()
+    data = fx.corpus_file("pydocx_hdr-header-footer.docx").read_bytes()
     text = extract_docx(data, Limits())
     lines = text.split("\n")
     assert lines[0] == "Header for section-1"
@@ -131,18 +141,66 @@ def test_headers_and_footers_from_the_corpus_once() -> None:
 
 
 def test_odd_even_and_first_page_headers_each_once() -> None:
-    data = (fx.CORPUS_DIR / "pydocx_doc-odd-even-hdrs.docx").read_bytes()
+    text = extract_docx(fx.generated("resume_odd_even.docx").data, Limits())
+    for part in (*fx.ODD_EVEN_PARTS.values(), *fx.ODD_EVEN_BODY):
+        assert text.count(part) == 1, part
+    lines = text.split("\n")
+    assert lines[0] == fx.ODD_EVEN_PARTS["first_page_header"]
+    assert lines[-1] == fx.ODD_EVEN_PARTS["even_page_footer"]
+
+
+@fx.requires_corpus
+def test_odd_even_and_first_page_headers_of_a_corpus_document_each_once() -> None:
+    data = fx.corpus_file("pydocx_doc-odd-even-hdrs.docx").read_bytes()
     text = extract_docx(data, Limits())
     for part in ("Odd page header.", "Even page header.", "First Page.", "Second Page."):
         assert text.count(part) == 1, part
 
 
-def test_corpus_text_boxes_are_not_duplicated() -> None:
-    data = (fx.CORPUS_DIR / "soupboss_Mickey01.docx").read_bytes()
-    text = extract_docx(data, Limits())
+def _long_lines_are_unique(text: str) -> None:
     lines = [line for line in text.split("\n") if len(line) > 30]
     assert lines
     assert len(lines) == len(set(lines))
+
+
+def test_text_boxes_are_not_duplicated() -> None:
+    text = extract_docx(fx.generated("resume_text_boxes.docx").data, Limits())
+    _long_lines_are_unique(text)
+    lines = text.split("\n")
+    anchors = (fx.sample_resume().headline, "Profil", "Langues")
+    for anchor, box in zip(anchors, fx.TEXT_BOXES, strict=True):
+        start = lines.index(anchor) + 1  # each box once, right after its anchor paragraph
+        assert lines[start : start + len(box)] == list(box)
+        for line in box:
+            assert text.count(line) == 1, line
+
+
+@fx.requires_corpus
+def test_corpus_text_boxes_are_not_duplicated() -> None:
+    data = fx.corpus_file("soupboss_Mickey01.docx").read_bytes()
+    _long_lines_are_unique(extract_docx(data, Limits()))
+
+
+def test_generated_resume_reads_like_the_document() -> None:
+    generated = fx.generated("resume.docx")
+    text = extract_docx(generated.data, Limits())
+    resume = fx.sample_resume()
+    lines = text.split("\n")
+    assert lines[0] == resume.running_header
+    assert lines[-1] == resume.running_footer
+    assert lines[1] == "Zoë Müller — Développeuse"  # its hidden keyword run dropped
+    assert "senior lead" not in text
+    job = resume.jobs[0]
+    assert f"{job.dates} | {job.title} — {job.employer}" in lines  # a table row
+    box = "Disponible immédiatement — télétravail possible"
+    assert text.count(box) == 1 and lines.index(box) == lines.index("Points forts") + 1
+    assert "Python, Go, SQL" in lines  # block content control
+    assert f"Langues : {resume.languages}" in lines  # inline content control
+    assert "Disponibilité : dès avril — mis à jour le 3 mars 2025" in lines  # ins, del, field
+    assert "en septembre" not in text
+    assert "עברית: מהנדסת תוכנה בכירה" in lines
+    assert "中文：软件工程师，熟悉 Python 和 Kafka" in lines
+    assert fx.token_f1(text, generated.reference) >= 0.99
 
 
 def test_zip_bomb_is_refused_before_unpacking() -> None:

@@ -76,6 +76,29 @@ def test_unreadable_font_encoding_is_garbled() -> None:
     assert _code(fx.pdf_bytes([soup])) == (422, "garbled_text")
 
 
+F1_FLOOR = 0.95  # as for the corpus over HTTP
+
+
+@pytest.mark.parametrize("name", fx.GENERATED_READABLE)
+def test_generated_document_reads_like_its_source(name: str) -> None:
+    generated = fx.generated(name)
+    assert generated.refused is None
+    result = extract(generated.data, Limits())
+    assert result.kind == name.rsplit(".", 1)[1]
+    assert result.pages == generated.pages
+    assert result.original_length >= len(result.text) * 0.9
+    f1 = fx.token_f1(result.text, fx.once_per_document(generated.reference))
+    assert f1 >= F1_FLOOR, f"{name}: token F1 {f1:.3f}"
+
+
+@pytest.mark.parametrize("name", fx.GENERATED_REFUSED)
+def test_generated_refusals(name: str) -> None:
+    generated = fx.generated(name)
+    assert generated.refused is not None
+    assert _code(generated.data) == generated.refused
+
+
+@fx.requires_corpus
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
@@ -85,12 +108,31 @@ def test_unreadable_font_encoding_is_garbled() -> None:
     ],
 )
 def test_corpus_refusals(name: str, expected: tuple[int, str]) -> None:
-    assert _code((fx.CORPUS_DIR / name).read_bytes()) == expected
+    assert _code(fx.corpus_file(name).read_bytes()) == expected
+
+
+def test_text_in_every_encoding_reads_the_same() -> None:
+    texts = {
+        encoding: extract(fx.resume_txt(encoding).data, Limits()).text
+        for encoding in ("utf-8", "utf-8-sig", "utf-16", "cp1252")
+    }
+    assert texts["utf-8"].startswith("Zoë Müller — Développeuse\nzoe.muller@example.org")
+    assert "- Led the “platform” team — budget 120 000 €" in texts["utf-8"]
+    assert texts["utf-8-sig"] == texts["utf-16"] == texts["utf-8"]
+    assert texts["cp1252"] == texts["utf-8"].replace("→", "->")
 
 
 def test_pdf_and_docx_of_the_same_resume_agree() -> None:
-    pdf = extract((fx.CORPUS_DIR / "soupboss_01-Accountant.pdf").read_bytes(), Limits())
-    docx = extract((fx.CORPUS_DIR / "soupboss_01-Accountant.docx").read_bytes(), Limits())
+    pdf = extract(fx.generated("resume.pdf").data, Limits())
+    docx = extract(fx.generated("resume_plain.docx").data, Limits())
+    assert fx.token_f1(pdf.text, docx.text) >= 0.98
+    assert pdf.pages == 2
+
+
+@fx.requires_corpus
+def test_pdf_and_docx_of_the_same_corpus_resume_agree() -> None:
+    pdf = extract(fx.corpus_file("soupboss_01-Accountant.pdf").read_bytes(), Limits())
+    docx = extract(fx.corpus_file("soupboss_01-Accountant.docx").read_bytes(), Limits())
     assert fx.token_f1(pdf.text, docx.text) >= 0.98
     assert pdf.pages == 2
 

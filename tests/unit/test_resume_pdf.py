@@ -52,14 +52,56 @@ def test_too_many_pages_refused_before_extraction() -> None:
 
 
 def test_encrypted_pdf() -> None:
-    data = (fx.CORPUS_DIR / "pdfplumber_password-example.pdf").read_bytes()
+    assert _rejected(fx.generated("encrypted.pdf").data).code == "encrypted"
+
+
+@fx.requires_corpus
+def test_encrypted_corpus_pdf() -> None:
+    data = fx.corpus_file("pdfplumber_password-example.pdf").read_bytes()
     assert _rejected(data).code == "encrypted"
 
 
 @pytest.mark.parametrize("fraction", [0.1, 0.5, 0.9])
 def test_truncated_pdf_is_corrupt(fraction: float) -> None:
-    data = fx.truncated((fx.CORPUS_DIR / "soupboss_01-Accountant.pdf").read_bytes(), fraction)
+    data = fx.truncated(fx.generated("resume.pdf").data, fraction)
     assert _rejected(data).code == "corrupt_document"
+
+
+@fx.requires_corpus
+@pytest.mark.parametrize("fraction", [0.1, 0.5, 0.9])
+def test_truncated_corpus_pdf_is_corrupt(fraction: float) -> None:
+    data = fx.truncated(fx.corpus_file("soupboss_01-Accountant.pdf").read_bytes(), fraction)
+    assert _rejected(data).code == "corrupt_document"
+
+
+def test_multi_page_resume_keeps_its_pages_and_running_lines() -> None:
+    generated = fx.generated("resume.pdf")
+    pdf = extract_pdf(generated.data, Limits())
+    assert len(pdf.pages) == generated.pages == 2
+    resume = fx.sample_resume()
+    for number, page in enumerate(pdf.pages, start=1):
+        lines = [line for line in page.split("\n") if line.strip()]
+        assert lines[0] == resume.running_header
+        assert lines[-2:] == [resume.running_footer, f"Page {number} of 2"]
+    assert "Zoë Müller — Développeuse" in pdf.pages[0]
+    assert "• Conçu et livré un service de facturation en Go" in pdf.pages[0]
+
+
+def test_two_column_page_keeps_both_columns() -> None:
+    generated = fx.generated("resume_two_column.pdf")
+    pdf = extract_pdf(generated.data, Limits())
+    assert len(pdf.pages) == generated.pages == 3
+    first = pdf.pages[0]
+    for sidebar in ("Contact", "Universität Zürich (2011)", "Docker, Kubernetes, Terraform"):
+        assert sidebar in first
+    assert "Expérience professionnelle" in first
+
+
+def test_composite_font_text_in_any_script() -> None:
+    pdf = extract_pdf(fx.generated("resume_cjk_vi.pdf").data, Limits())
+    assert pdf.pages[0].split("\n")[0] == "张伟 — 软件工程师"
+    assert "Kafka 消息系统与 PostgreSQL 数据库" in pdf.pages[0]
+    assert pdf.pages[1].split("\n")[0] == "Nguyễn Thị Hoa — Kỹ sư phần mềm"
 
 
 def test_garbage_after_the_header_is_corrupt() -> None:
@@ -173,21 +215,62 @@ def test_actual_text_on_an_icon_font_glyph_is_kept() -> None:
     assert [c["text"] for c in drop_icon_glyphs(chars)] == ["email:"]
 
 
+def _span(actual: bytes, x: int, y: int, glyphs: bytes) -> bytes:
+    """Glyphs at (x, y) whose meaning is only in their /ActualText."""
+    head = b"/Span << /ActualText (%s) >> BDC " % actual
+    return head + b"BT /F1 9 Tf %d %d Td (%s) Tj ET EMC " % (x, y, glyphs)
+
+
+def test_sidebar_icon_labels_and_links_are_read() -> None:
+    # An AltaCV-like page: a sidebar whose icons, link texts and skill "bubbles" carry their
+    # meaning only in /ActualText, beside a main column.
+    sidebar = (
+        _span(b"email: ", 40, 760, b"@")
+        + b"BT /F1 9 Tf 60 760 Td (zoe@example.org) Tj ET "
+        + _span(b"Date: ", 40, 744, b"#")
+        + b"BT /F1 9 Tf 60 744 Td (May 2020) Tj ET "
+        + _span(b"https://example.org/zoe", 40, 728, b"example.org/zoe")
+        + b"BT /F1 9 Tf 40 712 Td (English) Tj ET "
+        + _span(b"5", 90, 712, b"ooooo")
+    )
+    main = b"BT /F1 11 Tf 220 760 Td (Experience) Tj ET BT /F1 11 Tf 220 700 Td (Lead) Tj ET"
+    text = _page(sidebar + main)
+    for label in ("email:", "Date:", "https://example.org/zoe", "English 5", "Experience"):
+        assert label in text
+    assert "ooooo" not in text
+
+
+@fx.requires_corpus
 def test_altacv_icon_labels_and_links_are_read() -> None:
     # The AltaCV sample labels its icons and links with /ActualText only.
-    data = (fx.CORPUS_DIR / "altacv_sample.pdf").read_bytes()
+    data = fx.corpus_file("altacv_sample.pdf").read_bytes()
     text = "\n".join(extract_pdf(data, Limits()).pages)
     for label in ("email:", "Date:", "https://github.com/your_id", "English 5"):
         assert label in text
 
 
 def test_image_only_pdf_is_a_scan() -> None:
-    pdf = extract_pdf((fx.CORPUS_DIR / "textract_ocr_text.pdf").read_bytes(), Limits())
+    pdf = extract_pdf(fx.generated("scan.pdf").data, Limits())
+    assert "".join(pdf.pages).strip() == ""
+    assert is_scan(pdf.image_coverage)
+
+
+@fx.requires_corpus
+def test_image_only_corpus_pdf_is_a_scan() -> None:
+    pdf = extract_pdf(fx.corpus_file("textract_ocr_text.pdf").read_bytes(), Limits())
     assert "".join(pdf.pages).strip() == ""
     assert is_scan(pdf.image_coverage)
 
 
 def test_image_outside_the_page_does_not_make_a_scan() -> None:
-    pdf = extract_pdf((fx.CORPUS_DIR / "pdfplumber_malformed-932.pdf").read_bytes(), Limits())
+    pdf = extract_pdf(fx.generated("image_outside_page.pdf").data, Limits())
+    assert 0 < pdf.image_coverage < 0.1  # only the part of the image on the page counts
+    assert not is_scan(pdf.image_coverage)
+    assert pdf.pages[0].split() == ["2021", "3", "31"]
+
+
+@fx.requires_corpus
+def test_image_outside_the_page_of_a_corpus_pdf_does_not_make_a_scan() -> None:
+    pdf = extract_pdf(fx.corpus_file("pdfplumber_malformed-932.pdf").read_bytes(), Limits())
     assert not is_scan(pdf.image_coverage)
     assert pdf.pages[0].split() == ["2021", "3", "31"]
