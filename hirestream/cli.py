@@ -13,6 +13,24 @@ import sys
 from collections.abc import Sequence
 
 from hirestream.settings import Settings
+from hirestream.tenancy import is_tenant_id
+
+_TENANT_RULE = "a tenant id is 1 to 128 characters of A-Z a-z 0-9 . _ -"
+
+
+def tenant_id(value: str) -> str:
+    """argparse type of ``token --tenant``: one well-formed tenant id (else exit status 2)."""
+    if not is_tenant_id(value):
+        raise argparse.ArgumentTypeError(f"not a valid tenant id ({_TENANT_RULE})")
+    return value
+
+
+def tenant_ids(value: str) -> list[str]:
+    """argparse type of ``keys create --tenant``: comma-separated well-formed tenant ids."""
+    ids = [t.strip() for t in value.split(",") if t.strip()]
+    if not ids or not all(is_tenant_id(t) for t in ids):
+        raise argparse.ArgumentTypeError(f"not a list of valid tenant ids ({_TENANT_RULE})")
+    return ids
 
 
 async def _create_key(settings: Settings, args: argparse.Namespace) -> None:
@@ -22,7 +40,7 @@ async def _create_key(settings: Settings, args: argparse.Namespace) -> None:
     from hirestream.web.permissions import expand
 
     permissions = sorted(expand([p.strip() for p in args.permissions.split(",") if p.strip()]))
-    tenants = [t.strip() for t in args.tenant.split(",") if t.strip()]
+    tenants: list[str] = args.tenant
     pool = await open_pool(settings.database_url, max_size=2)
     try:
         await migrate(pool)
@@ -74,7 +92,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         dest="keys_command", required=True
     )
     create = keys.add_parser("create", help="create an API key and print it once")
-    create.add_argument("--tenant", required=True, help="tenant id (comma-separated for many)")
+    create.add_argument(
+        "--tenant", required=True, type=tenant_ids, help="tenant id (comma-separated for many)"
+    )
     create.add_argument(
         "--permissions",
         default="interview:*",
@@ -82,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     create.add_argument("--name", default="cli key")
     token = commands.add_parser("token", help="print a development JWT (HS256)")
-    token.add_argument("--tenant", required=True)
+    token.add_argument("--tenant", required=True, type=tenant_id)
     token.add_argument("--role", default="ADMIN", choices=["ADMIN", "RECRUITER", "VIEWER"])
     token.add_argument("--permissions", default="", help="comma-separated, instead of a role")
     token.add_argument("--sub", default="dev-user")

@@ -1,6 +1,8 @@
 """Authentication and permission checks (API.md §2).
 
-Two ways in: ``Authorization: Bearer <jwt>`` or ``X-API-Key`` + ``X-Tenant-ID``. Handlers
+Two ways in: ``Authorization: Bearer <jwt>`` or ``X-API-Key`` + ``X-Tenant-ID``. An
+``X-Tenant-ID`` that is not a well-formed tenant id (``hirestream.tenancy.is_tenant_id``) is 401
+with either, before anything is looked up, so no principal ever carries one. Handlers
 declare the permission they need with ``@requires("interview:read")``; the middleware
 authenticates, then checks it. API key lookups are cached per worker for at most
 ``api_key_cache_ttl_s`` seconds, so a revocation is in force everywhere within that time.
@@ -18,6 +20,7 @@ import asyncpg
 from aiohttp import web
 
 from hirestream.store import apikeys
+from hirestream.tenancy import is_tenant_id
 from hirestream.web.credentials import (
     CredentialRejected,
     JwtPolicy,
@@ -48,6 +51,7 @@ def principal(request: web.Request) -> Principal:
 
 
 UNAUTHORIZED = Problem(401, "Unauthorized")
+BAD_TENANT_HEADER = Problem(401, "X-Tenant-ID must be 1 to 128 characters of A-Z a-z 0-9 . _ -")
 
 
 @dataclass
@@ -66,6 +70,8 @@ class Authenticator:
     async def authenticate(self, request: web.Request) -> Principal:
         authorization = request.headers.get("Authorization", "")
         tenant_header = request.headers.get("X-Tenant-ID")
+        if tenant_header is not None and not is_tenant_id(tenant_header):
+            raise BAD_TENANT_HEADER
         if authorization:
             scheme, _, token = authorization.partition(" ")
             if scheme.lower() != "bearer" or not token.strip() or self._policy is None:

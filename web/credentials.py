@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import jwt
 
+from hirestream.tenancy import is_tenant_id
 from hirestream.web.permissions import ROLE_PERMISSIONS, UnknownPermission, expand
 
 KEY_PREFIX = "ak_live_"
@@ -103,6 +104,12 @@ def jwt_policy(
 
 
 def principal_from_jwt(token: str, policy: JwtPolicy) -> Principal:
+    """The caller a verified token names. Every claim used must have the right type: ``sub``
+    1–255 printable characters, ``tenantId`` a well-formed tenant id
+    (``hirestream.tenancy.is_tenant_id``), ``permissions`` (unless absent or null) a list of
+    known permission codes, ``role`` (unless absent or null) a string, naming a known role
+    when there is no ``permissions``. Anything else is ``CredentialRejected`` (401), never an
+    exception of another kind."""
     try:
         claims = jwt.decode(
             token,
@@ -115,19 +122,33 @@ def principal_from_jwt(token: str, policy: JwtPolicy) -> Principal:
         )
     except jwt.PyJWTError as exc:
         raise CredentialRejected(str(exc)) from exc
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not 0 < len(subject) <= 255 or not subject.isprintable():
+        raise CredentialRejected("token sub must be 1 to 255 printable characters")
     tenant = claims.get("tenantId")
-    if not isinstance(tenant, str) or not tenant:
-        raise CredentialRejected("token has no tenantId")
-    if isinstance(claims.get("permissions"), list):
+    if not isinstance(tenant, str) or not is_tenant_id(tenant):
+        raise CredentialRejected("token has no well-formed tenantId")
+    permissions = _claimed_permissions(claims)
+    return Principal("user", subject, tenant, permissions, frozenset({tenant}))
+
+
+def _claimed_permissions(claims: dict[str, Any]) -> frozenset[str]:
+    """The permissions of ``permissions`` (a list of codes) or else of ``role``; a claim that
+    is present (not null) must have the right type even when the other one decides."""
+    role = claims.get("role")
+    if role is not None and not isinstance(role, str):
+        raise CredentialRejected("token role must be a string")
+    listed = claims.get("permissions")
+    if listed is not None:
+        if not isinstance(listed, list) or not all(isinstance(p, str) for p in listed):
+            raise CredentialRejected("token permissions must be a list of permission codes")
         try:
-            permissions = expand([str(p) for p in claims["permissions"]])
+            return expand(listed)
         except UnknownPermission as exc:
             raise CredentialRejected(str(exc)) from exc
-    elif claims.get("role") in ROLE_PERMISSIONS:
-        permissions = ROLE_PERMISSIONS[claims["role"]]
-    else:
-        raise CredentialRejected("token has neither permissions nor a known role")
-    return Principal("user", str(claims["sub"]), tenant, permissions, frozenset({tenant}))
+    if role in ROLE_PERMISSIONS:
+        return ROLE_PERMISSIONS[role]
+    raise CredentialRejected("token has neither permissions nor a known role")
 
 
 def issue_jwt(

@@ -2,8 +2,10 @@
 ``{"statusCode": 404, "message": "Interview not found", "error": "Not Found", "requestId": "..."}``.
 
 Handlers raise ``Problem`` (or let a validator's ``Invalid`` through: a 400 listing every bad
-field); the middleware turns it — and aiohttp's own HTTP errors, and any unexpected exception
-(as a 500 without a traceback) — into that body.
+field); the middleware turns it — and aiohttp's own HTTP errors (a 405 with its ``Allow``
+header), a request body aiohttp cannot decode (400), and any unexpected exception (as a 500
+without a traceback) — into that body. Requests aiohttp cannot parse at all never reach a
+middleware: ``hirestream.web.server`` answers those in the same shape.
 """
 
 from __future__ import annotations
@@ -123,11 +125,18 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         limit = request.app._client_max_size
         message = f"Request body too large (at most {limit} bytes)"
         return json_response(problem_body(413, message, rid, "body_too_large"), 413)
+    except web.HTTPMethodNotAllowed as exc:
+        allow = ", ".join(sorted(exc.allowed_methods))
+        message = f"Method not allowed (allowed: {allow})"
+        return json_response(problem_body(405, message, rid), 405, {"Allow": allow})
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        message = {404: "Not found", 405: "Method not allowed"}.get(exc.status, exc.reason)
+        message = {404: "Not found"}.get(exc.status, exc.reason)
         return json_response(problem_body(exc.status, message, rid), exc.status)
+    except web.RequestPayloadError:
+        message = "The request body could not be read (broken chunked encoding or compression)"
+        return json_response(problem_body(400, message, rid, "malformed_body"), 400)
     except Exception:
         log.exception("event=request.failed request=%s path=%s", rid, request.path)
         return json_response(problem_body(500, "Internal server error", rid), 500)

@@ -453,6 +453,194 @@ async def test_garbage_multipart_body_is_400(client: Client) -> None:
     assert payload["code"] in {"malformed_multipart", "file_missing"}
 
 
+ODD = b"QZX-odd"  # never repeated in an answer
+_PDF_PART = b"%PDF-1.4 Jane Doe"
+
+
+def _raw_part(disposition: bytes, *, extra: bytes = b"", boundary: bytes = b"xyz") -> bytes:
+    """One complete part (headers as given) and the closing boundary."""
+    return (
+        b"--" + boundary + b"\r\nContent-Disposition: " + disposition + b"\r\n" + extra
+        + b"\r\n" + _PDF_PART + b"\r\n--" + boundary + b"--\r\n"
+    )  # fmt: skip
+
+
+_FILE = b'form-data; name="file"; filename="cv.pdf"'
+_MANY_HEADERS = b"".join(b"X-%d: v\r\n" % i for i in range(300))
+_XYZ = "multipart/form-data; boundary=xyz"
+MALFORMED: dict[str, tuple[bytes, str, str, str]] = {
+    # name: (body, content type, code, a fragment of the message)
+    "truncated_in_the_file": (
+        b"--xyz\r\nContent-Disposition: " + _FILE + b"\r\n\r\n%PDF-1.4 " + ODD,
+        _XYZ,
+        "malformed_multipart",
+        "ends before its closing boundary",
+    ),
+    "truncated_in_the_headers": (
+        b"--xyz\r\nContent-Disposition: form-da",
+        _XYZ,
+        "malformed_multipart",
+        "ends before its closing boundary",
+    ),
+    "garbage": (b"\x00\x01" + ODD + b" garbage", _XYZ, "malformed_multipart", "boundary"),
+    "wrong_boundary": (
+        _raw_part(_FILE),
+        "multipart/form-data; boundary=abc",
+        "malformed_multipart",
+        "boundary",
+    ),
+    "empty_body": (b"", _XYZ, "malformed_multipart", "boundary"),
+    "empty_boundary": (
+        _raw_part(_FILE),
+        "multipart/form-data; boundary=",
+        "malformed_multipart",
+        "boundary is not valid",
+    ),
+    "quoted_empty_boundary": (
+        _raw_part(_FILE),
+        'multipart/form-data; boundary=""',
+        "malformed_multipart",
+        "boundary is not valid",
+    ),
+    "boundary_over_70": (
+        _raw_part(_FILE, boundary=b"b" * 71),
+        "multipart/form-data; boundary=" + "b" * 71,
+        "malformed_multipart",
+        "boundary is not valid",
+    ),
+    "boundary_with_odd_characters": (
+        _raw_part(_FILE, boundary=b"a<b>"),
+        "multipart/form-data; boundary=a<b>",
+        "malformed_multipart",
+        "boundary is not valid",
+    ),
+    "two_boundaries": (
+        _raw_part(_FILE),
+        _XYZ + "; boundary=abc",
+        "malformed_multipart",
+        "more than one boundary",
+    ),
+    "no_boundary_parameter": (
+        _raw_part(_FILE),
+        "multipart/form-data; xboundary=xyz",
+        "not_multipart",
+        "no boundary parameter",
+    ),
+    "control_character_in_the_name": (
+        _raw_part(b'form-data; name="fi\x01' + ODD + b'"; filename="a"'),
+        _XYZ,
+        "malformed_multipart",
+        "part header is malformed",
+    ),
+    "nul_in_the_name": (
+        _raw_part(b'form-data; name="fi\x00' + ODD + b'"; filename="a"'),
+        _XYZ,
+        "malformed_multipart",
+        "part header is malformed",
+    ),
+    "cr_in_the_name": (
+        _raw_part(b'form-data; name="fi\r' + ODD + b'"; filename="a"'),
+        _XYZ,
+        "malformed_multipart",
+        "part header is malformed",
+    ),
+    "invalid_utf8_in_the_name": (
+        _raw_part(b'form-data; name="fi\xff' + ODD + b'"; filename="a"'),
+        _XYZ,
+        "malformed_multipart",
+        "name or file name",
+    ),
+    "encoded_control_character_in_the_name": (
+        _raw_part(b"form-data; name*=utf-8''fi%01" + ODD + b'; filename="a"'),
+        _XYZ,
+        "malformed_multipart",
+        "name or file name",
+    ),
+    "encoded_control_character_in_the_file_name": (
+        _raw_part(b"form-data; name=\"file\"; filename*=utf-8''cv%00" + ODD),
+        _XYZ,
+        "malformed_multipart",
+        "name or file name",
+    ),
+    "overlong_name": (
+        _raw_part(b'form-data; name="' + b"n" * 201 + b'"; filename="a"'),
+        _XYZ,
+        "malformed_multipart",
+        "name or file name",
+    ),
+    "header_line_without_colon": (
+        _raw_part(_FILE, extra=ODD + b"\r\n"),
+        _XYZ,
+        "malformed_multipart",
+        "part header is malformed",
+    ),
+    "control_character_in_a_header": (
+        _raw_part(_FILE, extra=b"X-Odd: a\x01" + ODD + b"\r\n"),
+        _XYZ,
+        "malformed_multipart",
+        "part header is malformed",
+    ),
+    "header_line_too_long": (
+        _raw_part(_FILE, extra=b"X-Odd: " + ODD * 2000 + b"\r\n"),
+        _XYZ,
+        "malformed_multipart",
+        "too long",
+    ),
+    "too_many_headers": (
+        _raw_part(_FILE, extra=_MANY_HEADERS),
+        _XYZ,
+        "malformed_multipart",
+        "too many header lines",
+    ),
+    "unparsable_disposition": (
+        _raw_part(b';;;==="' + ODD),
+        _XYZ,
+        "malformed_multipart",
+        "Content-Disposition",
+    ),
+    "bad_disposition_parameter": (
+        _raw_part(b"form-data; name*=utf-8''fi%FF" + ODD),
+        _XYZ,
+        "malformed_multipart",
+        "Content-Disposition",
+    ),
+    "nested_multipart_without_boundary": (
+        _raw_part(_FILE, extra=b"Content-Type: multipart/mixed\r\n"),
+        _XYZ,
+        "malformed_multipart",
+        "Content-Type",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+async def test_malformed_multipart_is_400_naming_the_problem(client: Client, case: str) -> None:
+    body, content_type, code, fragment = MALFORMED[case]
+    async with client.post(ROUTE, data=body, headers={"Content-Type": content_type}) as response:
+        raw = await response.read()
+        payload = await response.json()
+    assert_error(response.status, payload, (400, code))
+    assert fragment in payload["message"], payload["message"]
+    assert ODD not in raw
+
+
+async def test_a_field_name_is_quoted_back_only_when_plain(client: Client) -> None:
+    body = _raw_part(b'form-data; name="r\xc3\xa9sum\xc3\xa9 <b>"; filename="cv.pdf"')
+    status, payload = await _post_raw(client, body, _XYZ)
+    assert_error(status, payload, (400, "file_missing"))
+    assert payload["message"] == "Send the file in the 'file' field."
+
+
+async def test_the_parser_answers_after_malformed_bodies(client: Client) -> None:
+    for body, content_type, _, _ in MALFORMED.values():
+        await _post_raw(client, body, content_type)
+    form = aiohttp.FormData()
+    form.add_field("file", fx.pdf_bytes(["Jane Doe"]), filename="cv.pdf")
+    async with client.post(ROUTE, data=form) as response:
+        assert response.status == 200
+        assert (await response.json())["resumeText"] == "Jane Doe"
+
+
 async def test_request_id_is_echoed(client: Client) -> None:
     form = aiohttp.FormData()
     form.add_field("file", b"", filename="empty.pdf")

@@ -117,3 +117,53 @@ def test_permission_wildcards() -> None:
     assert expand(["*"]) == ROLE_PERMISSIONS["ADMIN"]
     with pytest.raises(UnknownPermission):
         expand(["interview:fly"])
+
+
+WRONG_CLAIMS = {
+    "role is a list": claims(role=["ADMIN"]),
+    "role is an object": claims(role={"name": "ADMIN"}),
+    "role is a number": claims(role=1),
+    "permissions is a string": claims(permissions="interview:*"),
+    "permissions holds a number": claims(permissions=["interview:read", 1]),
+    "permissions holds a list": claims(permissions=[["interview:read"]]),
+    "permissions is an object": claims(permissions={"interview:read": True}),
+    "sub is a number": claims(sub=42, role="ADMIN"),
+    "sub is a list": claims(sub=["u1"], role="ADMIN"),
+    "sub is empty": claims(sub="", role="ADMIN"),
+    "sub holds NUL": claims(sub="u\x001", role="ADMIN"),
+    "sub is too long": claims(sub="u" * 256, role="ADMIN"),
+    "tenantId is a number": claims(tenantId=7, role="ADMIN"),
+    "tenantId is a list": claims(tenantId=["acme"], role="ADMIN"),
+    "tenantId is null": claims(tenantId=None, role="ADMIN"),
+    "tenantId is empty": claims(tenantId="", role="ADMIN"),
+    "tenantId holds NUL": claims(tenantId="acme\x00", role="ADMIN"),
+    "tenantId holds a colon": claims(tenantId="acme:other", role="ADMIN"),
+    "tenantId holds a slash": claims(tenantId="acme/other", role="ADMIN"),
+    "tenantId holds a space": claims(tenantId="acme corp", role="ADMIN"),
+    "tenantId ends with a newline": claims(tenantId="acme\n", role="ADMIN"),
+    "tenantId is not ASCII": claims(tenantId="acmé", role="ADMIN"),
+    "tenantId is too long": claims(tenantId="t" * 129, role="ADMIN"),
+}
+
+
+@pytest.mark.parametrize("case", list(WRONG_CLAIMS))
+def test_claims_of_the_wrong_type_are_rejected(case: str) -> None:
+    policy = jwt_policy(SECRET, "", ("HS256",), "", "")
+    assert policy is not None
+    token = jwt.encode(WRONG_CLAIMS[case], SECRET, algorithm="HS256")
+    with pytest.raises(CredentialRejected):
+        principal_from_jwt(token, policy)
+
+
+def test_well_formed_claims_at_the_limits_are_accepted() -> None:
+    policy = jwt_policy(SECRET, "", ("HS256",), "", "")
+    assert policy is not None
+    for good in (
+        claims(tenantId="t" * 128, sub="u" * 255, role="VIEWER"),
+        claims(tenantId="A-z_0.9", permissions=["interview:read"], role=None),
+        claims(permissions=["interview:read"], role="NOT-A-ROLE"),  # permissions decide
+        claims(permissions=None, role="RECRUITER"),
+    ):
+        who = principal_from_jwt(jwt.encode(good, SECRET, algorithm="HS256"), policy)
+        assert who.tenant_id == good["tenantId"] and who.subject == good["sub"]
+        assert who.permissions

@@ -8,7 +8,10 @@ stable and meant for machines, ``message`` for people. Hostile or broken input n
 code                status  when
 ==================  ======  ==============================================================
 not_multipart       400     the body is not ``multipart/form-data`` (or has no boundary)
-malformed_multipart 400     the multipart body cannot be parsed (bad boundary, nesting)
+malformed_multipart 400     the multipart body cannot be parsed: an invalid boundary
+                            parameter, a truncated or garbled body, a malformed part
+                            header, a part name with a control character or invalid
+                            UTF-8, nesting, more than 32 parts
 file_missing        400     no part named ``file``
 too_many_files      400     more than one file in the body
 upload_timeout      408     the upload did not arrive within ``HIRESTREAM_RESUME_UPLOAD_TIMEOUT_S``

@@ -1,4 +1,8 @@
-"""API key management: POST/GET/DELETE /api-keys (API.md §2)."""
+"""API key management: POST/GET/DELETE /api-keys (API.md §2).
+
+POST and DELETE honour ``Idempotency-Key`` (``hirestream.web.idempotency``): a retried create
+answers the same key id and the same plaintext key, which is kept only sealed under a key
+derived from the tenant and the Idempotency-Key."""
 
 from __future__ import annotations
 
@@ -9,10 +13,12 @@ import asyncpg
 from aiohttp import web
 
 from hirestream.store import apikeys
+from hirestream.tenancy import canonical_uuid, is_tenant_id
 from hirestream.web.auth import AUTHENTICATOR, principal, requires
 from hirestream.web.commands import read_json
 from hirestream.web.credentials import KEY_PREFIX, hash_api_key, new_api_key
 from hirestream.web.errors import Problem, json_response
+from hirestream.web.idempotency import idempotent
 from hirestream.web.permissions import UnknownPermission, expand
 
 POOL: web.AppKey[asyncpg.Pool] = web.AppKey("pool", asyncpg.Pool)
@@ -35,11 +41,12 @@ def _key_request(body: Any) -> tuple[str, list[str], list[str] | None, datetime 
         permissions = []
     tenants = body.get("tenants")
     if tenants is not None and (
-        not isinstance(tenants, list)
-        or not tenants
-        or not all(isinstance(t, str) and 0 < len(t) <= 200 for t in tenants)
+        not isinstance(tenants, list) or not tenants or not all(is_tenant_id(t) for t in tenants)
     ):
-        errors.append("tenants must be a non-empty list of tenant ids")
+        errors.append(
+            "tenants must be a non-empty list of tenant ids "
+            "(each 1 to 128 characters of A-Z a-z 0-9 . _ -)"
+        )
     expires_at = None
     if body.get("expiresAt") is not None:
         raw = body["expiresAt"]
@@ -57,6 +64,7 @@ def _key_request(body: Any) -> tuple[str, list[str], list[str] | None, datetime 
 
 
 @requires("api-key:create")
+@idempotent("api-key-replay")
 async def create_api_key(request: web.Request) -> web.Response:
     body, _ = await read_json(request)
     name, permissions, tenants, expires_at = _key_request(body)
@@ -92,9 +100,11 @@ async def list_api_keys(request: web.Request) -> web.Response:
 
 
 @requires("api-key:delete")
+@idempotent("api-key-revoke-replay")
 async def revoke_api_key(request: web.Request) -> web.Response:
-    found = await apikeys.revoke(
-        request.app[POOL], principal(request).tenant_id, request.match_info["id"]
+    key_id = canonical_uuid(request.match_info["id"])
+    found = key_id is not None and await apikeys.revoke(
+        request.app[POOL], principal(request).tenant_id, key_id
     )
     if not found:
         raise Problem(404, "API key not found")

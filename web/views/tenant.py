@@ -1,4 +1,5 @@
-"""GET/PUT /tenant/settings (tenant:read / tenant:update)."""
+"""GET/PUT /tenant/settings (tenant:read / tenant:update); PUT honours ``Idempotency-Key``
+(``hirestream.web.idempotency``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from hirestream.store import tenant_settings
 from hirestream.web.auth import principal, requires
 from hirestream.web.commands import read_json
 from hirestream.web.errors import Problem, json_response
+from hirestream.web.idempotency import idempotent
 from hirestream.web.views.apikeys import POOL
 
 
@@ -18,6 +20,7 @@ async def get_settings(request: web.Request) -> web.Response:
 
 
 @requires("tenant:update")
+@idempotent("tenant-settings-replay")
 async def put_settings(request: web.Request) -> web.Response:
     body, _ = await read_json(request)
     try:
