@@ -1,6 +1,6 @@
 """What every background agent does with an interview event: read it, and answer with a
-command whose id is derived from the event (so a redelivered event sends the same command,
-which the interview agent's command log recognises)."""
+command on the internal command topic whose id is derived from the event (so a redelivered
+event sends the same command, which the interview agent's command log recognises)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 import faust
 
 from hirestream.clock import now_iso
+from hirestream.tenancy import derived_id
 from hirestream.topics import codec
 from hirestream.topics.records import system_command
 
@@ -22,12 +23,13 @@ log = logging.getLogger(__name__)
 
 
 def command_id(tenant_id: str, event_id: str, agent: str) -> str:
-    return str(uuid.uuid5(_NAMESPACE, f"{tenant_id}\n{agent}\n{event_id}"))
+    return derived_id(_NAMESPACE, tenant_id, agent, event_id)
 
 
 @dataclass
 class Reply:
-    """Sends an agent's command about the interview of an event."""
+    """Sends an agent's command about the interview of an event (``commands_topic``: the
+    internal command topic)."""
 
     commands_topic: Any
     agent: str

@@ -13,21 +13,25 @@ import uuid
 from typing import Any
 
 import faust
-from aiokafka.partitioner import murmur2
 
 from hirestream.agents.enrich.agent import Enricher
 from hirestream.agents.enrich.agent import install as install_enricher
 from hirestream.agents.interviews.agent import InterviewAgent, install
 from hirestream.agents.planner.agent import install as install_planner
 from hirestream.agents.validation.agent import install as install_validation
+from hirestream.kafka_security import aiokafka_options, faust_credentials
 from hirestream.replies import CORRELATION_ID, REPLY_TO, ReplyWaiter
 from hirestream.settings import Settings
+from hirestream.store.agent_store import AgentStore
 from hirestream.store.tenant_settings import SettingsReader
-from hirestream.tables.declare import Tables, declare_tables, record_key, tenant_key
+from hirestream.tables.declare import Tables, declare_tables
 from hirestream.tables.index import TenantIndex
+from hirestream.tables.keys import record_key, tenant_key, tenant_prefix
 from hirestream.tables.queries import Entry
+from hirestream.tables.records import owned
 from hirestream.tables.retention import CommandLogRetention
 from hirestream.topics import codec, names
+from hirestream.topics.partitioning import partition_for
 from hirestream.topics.records import Command, Outcome
 
 log = logging.getLogger(__name__)
@@ -37,10 +41,19 @@ class CommandTimeout(Exception):
     """The command was published but its outcome did not arrive in time."""
 
 
+class CommandTooLarge(Exception):
+    """The command would not fit in one Kafka message."""
+
+
+#: The largest command the web layer publishes (the broker's default limit is 1 MiB).
+MAX_COMMAND_BYTES = 1_000_000
+
+
 def faust_app(settings: Settings) -> faust.App:
     return faust.App(
         settings.app_id,
         broker=f"kafka://{settings.kafka_bootstrap_servers}",
+        broker_credentials=faust_credentials(settings),
         store="memory://",
         autodiscover=False,
         datadir=str(settings.data_dir / settings.worker_name),
@@ -78,6 +91,7 @@ class Fleet:
             )
 
         self.commands_topic = topic(names.INTERVIEW_COMMANDS)
+        self.internal_commands_topic = topic(names.INTERVIEW_COMMANDS_INTERNAL)
         self.event_topics = {name: topic(name) for name in names.EVENT_TOPICS}
         self.dead_letters = topic(names.DEAD_LETTERS)
         self.tables: Tables = declare_tables(self.app, partitions)
@@ -86,11 +100,20 @@ class Fleet:
         self.replies = ReplyWaiter(
             settings.kafka_bootstrap_servers,
             names.reply_topic(settings.app_id, settings.worker_name),
+            kafka_options=aiokafka_options(settings),
         )
         self.app.service(self.replies)  # type: ignore[arg-type]  # instances are accepted
+        self.store = AgentStore(settings.database_url)
+        internal = settings.topic_prefix + names.INTERVIEW_COMMANDS_INTERNAL
+        both_command_topics = self.app.topic(
+            settings.topic_prefix + names.INTERVIEW_COMMANDS,
+            internal,
+            key_serializer="raw",
+            value_serializer="raw",
+        )
         self.agent = install(
             self.app,
-            self.commands_topic,
+            both_command_topics,
             InterviewAgent(
                 self.tables,
                 self.event_topics,
@@ -98,6 +121,10 @@ class Fleet:
                 self.index.note,
                 self.app,
                 self.retention,
+                self.store,
+                internal,
+                partitions,
+                settings.callback_http_hosts,
             ),
         )
         enriched_from = self.app.topic(
@@ -109,7 +136,9 @@ class Fleet:
             value_serializer="raw",
         )
         self.enricher = install_enricher(
-            self.app, enriched_from, Enricher(self.tables.enrichment, self.commands_topic)
+            self.app,
+            enriched_from,
+            Enricher(self.tables.enrichment, self.internal_commands_topic),
         )
 
         def events(*event_types: str) -> Any:
@@ -126,12 +155,12 @@ class Fleet:
                 names.INTERVIEW_CONTENT_EDITED,
                 names.INTERVIEW_INFO_COMPLETED,
             ),
-            self.commands_topic,
+            self.internal_commands_topic,
         )
         self.planner = install_planner(
             self.app,
             events(names.INTERVIEW_GENERATING_PLAN, names.INTERVIEW_REVISION_REQUESTED),
-            self.commands_topic,
+            self.internal_commands_topic,
             SettingsReader(settings.database_url),
         )
         self.app.on_partitions_assigned.connect(self._on_partitions_changed)  # type: ignore[arg-type]
@@ -148,6 +177,9 @@ class Fleet:
     async def send(self, command: Command, timeout_s: float) -> Outcome:
         """Publish a command keyed by its tenant and wait for its outcome, at most
         ``timeout_s`` seconds in all."""
+        value = codec.dumps(command)
+        if len(value) > MAX_COMMAND_BYTES:
+            raise CommandTooLarge(command["commandId"])
         correlation_id = str(uuid.uuid4())
         try:
             async with asyncio.timeout(timeout_s):
@@ -155,7 +187,7 @@ class Fleet:
                 answer = self.replies.expect(correlation_id)
                 await self.commands_topic.send(
                     key=command["tenantId"].encode(),
-                    value=codec.dumps(command),
+                    value=value,
                     headers={
                         REPLY_TO: self.replies.topic.encode(),
                         CORRELATION_ID: correlation_id.encode(),
@@ -171,9 +203,7 @@ class Fleet:
     # --- reads ----------------------------------------------------------------------------
 
     def partition_of(self, tenant_id: str) -> int:
-        """The partition of a tenant: Kafka's default partitioner on the tenant id."""
-        hashed: int = murmur2(tenant_id.encode())
-        return (hashed & 0x7FFFFFFF) % self.settings.partitions
+        return partition_for(tenant_id, self.settings.partitions)
 
     def not_ready_reason(self) -> str | None:
         if self.app.rebalancing:
@@ -196,9 +226,7 @@ class Fleet:
         record: dict[str, Any] | None = self.tables.interviews.get(
             record_key(tenant_id, interview_id)
         )
-        if record is None or record.get("deleted", False):
-            return None
-        return record
+        return record if owned(record, tenant_id) else None
 
     def enrichment(self, tenant_id: str) -> dict[str, Any] | None:
         state: dict[str, Any] | None = self.tables.enrichment.get(tenant_key(tenant_id))
@@ -210,9 +238,13 @@ class Fleet:
 
     def entries(self, tenant_id: str) -> list[Entry]:
         if not self.index.is_built(tenant_id):
-            prefix = f"{tenant_id}:".encode()
+            prefix = tenant_prefix(tenant_id)
             self.index.build(
                 tenant_id,
-                (v for k, v in self.tables.interviews.items() if k.startswith(prefix)),
+                (
+                    v
+                    for k, v in self.tables.interviews.items()
+                    if k.startswith(prefix) and owned(v, tenant_id)
+                ),
             )
         return self.index.entries(tenant_id)

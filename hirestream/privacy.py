@@ -13,18 +13,15 @@ cannot be replayed into another record. Pure functions; key storage lives in
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 from typing import Any, Final
 
+import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-PERSONAL_FIELDS: Final[tuple[str, ...]] = (
-    "candidateName",
-    "candidateEmail",
-    "candidateResume",
-    "candidateProfile",
-)
+from hirestream.topics.vocabulary import PERSONAL_FIELDS
 
 _NONCE_BYTES: Final = 12
 
@@ -38,7 +35,7 @@ def new_data_key() -> bytes:
 
 
 def _aad(tenant_id: str, interview_id: str, field: str) -> bytes:
-    return f"{tenant_id}:{interview_id}:{field}".encode()
+    return orjson.dumps([tenant_id, interview_id, field])
 
 
 def seal(key: bytes, tenant_id: str, interview_id: str, field: str, value: str) -> str:
@@ -48,14 +45,14 @@ def seal(key: bytes, tenant_id: str, interview_id: str, field: str, value: str) 
 
 
 def unseal(key: bytes, tenant_id: str, interview_id: str, field: str, token: str) -> str:
-    raw = base64.urlsafe_b64decode(token.encode())
     try:
+        raw = base64.urlsafe_b64decode(token.encode())
         plain = AESGCM(key).decrypt(
             raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], _aad(tenant_id, interview_id, field)
         )
-    except InvalidTag as exc:
+        return plain.decode()
+    except (InvalidTag, ValueError) as exc:
         raise SealBroken(f"{field} of interview {interview_id} does not open") from exc
-    return plain.decode()
 
 
 def seal_fields(
@@ -72,10 +69,13 @@ def seal_fields(
 def unseal_fields(
     key: bytes | None, tenant_id: str, interview_id: str, sealed: dict[str, str]
 ) -> dict[str, str | None]:
-    """Open every sealed field; with no key (destroyed), every personal field is None."""
-    if key is None:
-        return dict.fromkeys(PERSONAL_FIELDS)
+    """Open every sealed field; with no key (destroyed), every personal field is None, and a
+    value that does not open under the key (tampered, or sealed under another key) is None."""
     opened: dict[str, str | None] = dict.fromkeys(PERSONAL_FIELDS)
+    if key is None:
+        return opened
     for field, token in sealed.items():
-        opened[field] = unseal(key, tenant_id, interview_id, field, token)
+        if field in opened:
+            with contextlib.suppress(SealBroken):
+                opened[field] = unseal(key, tenant_id, interview_id, field, token)
     return opened

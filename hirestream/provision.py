@@ -15,6 +15,7 @@ import logging
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from hirestream.kafka_security import aiokafka_options
 from hirestream.settings import Settings
 from hirestream.topics import names
 
@@ -27,6 +28,11 @@ CHANGELOG_CONFIG = {
     "min.cleanable.dirty.ratio": "0.1",
     "delete.retention.ms": "3600000",
 }
+
+
+#: Command topics keep a command 7 days: an upstream producer's plain personal fields live no
+#: longer than that; dead letters as long, for someone to look at them.
+COMMAND_CONFIG = {"cleanup.policy": "delete", "retention.ms": str(7 * 24 * 3600 * 1000)}
 
 
 #: A worker's reply topic: replies are only useful for seconds.
@@ -45,8 +51,10 @@ def wanted_topics(settings: Settings) -> dict[str, dict[str, str]]:
     """Topic name -> topic config, for every topic the fleet needs."""
     prefix = settings.topic_prefix
     topics: dict[str, dict[str, str]] = {
-        prefix + name: {} for name in (names.INTERVIEW_COMMANDS, names.DEAD_LETTERS)
+        prefix + name: dict(COMMAND_CONFIG)
+        for name in (names.INTERVIEW_COMMANDS, names.INTERVIEW_COMMANDS_INTERNAL)
     }
+    topics[prefix + names.DEAD_LETTERS] = dict(COMMAND_CONFIG)
     topics.update({prefix + name: {} for name in names.EVENT_TOPICS})
     for table in names.TABLES:
         topics[changelog_topic(settings.app_id, table)] = dict(CHANGELOG_CONFIG)
@@ -70,7 +78,9 @@ async def _partition_counts(
 async def provision_topics(settings: Settings) -> list[str]:
     """Create missing topics; return the names created. Raises ``TopicMismatch`` when an
     existing topic has another partition count."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.kafka_bootstrap_servers, **aiokafka_options(settings)
+    )
     await admin.start()
     try:
         wanted = wanted_topics(settings)

@@ -1,6 +1,8 @@
-"""Table declarations. Every table is keyed by strings that start with the tenant id and is
-written only by the interview agent while it processes a command keyed by that tenant, so each
-changelog partition holds exactly the tenants of the same command partition."""
+"""Table declarations.
+
+Every table key starts with the tenant id (``tables.keys``), and every table is written only by
+an agent while it processes a message keyed by that tenant, so each changelog partition holds
+exactly the tenants of the same command partition."""
 
 from __future__ import annotations
 
@@ -14,10 +16,10 @@ from hirestream.topics import names
 
 @dataclass(frozen=True)
 class Tables:
-    interviews: Any  # b"<tenantId>:<interviewId>" -> record (tombstones kept, see decide.py)
-    counts: Any  # b"<tenantId>" -> {"byStatus": {...}, "offset": n}
-    command_log: Any  # b"<tenantId>:<commandId>" -> {"fingerprint", "outcome", "at"}
-    enrichment: Any  # b"<tenantId>" -> the enricher's state (agents/enrich/findings.py)
+    interviews: Any  # ["<tenant>","<interview id>"] -> record (tables/records.py)
+    counts: Any  # ["<tenant>"] -> {"byStatus": {...}, "offsets": {source: n}}
+    command_log: Any  # ["<tenant>","<command id>"] -> {"fingerprint", "outcome", "at"}
+    enrichment: Any  # ["<tenant>"] -> the enricher's state (agents/enrich/findings.py)
 
 
 def declare_tables(app: faust.App, partitions: int) -> Tables:
@@ -51,15 +53,3 @@ def declare_tables(app: faust.App, partitions: int) -> Tables:
             names.ENRICHMENT_TABLE, "Unknown terms and skill co-occurrence, per tenant"
         ),
     )
-
-
-def record_key(tenant_id: str, interview_id: str) -> bytes:
-    return f"{tenant_id}:{interview_id}".encode()
-
-
-def command_key(tenant_id: str, command_id: str) -> bytes:
-    return f"{tenant_id}:{command_id}".encode()
-
-
-def tenant_key(tenant_id: str) -> bytes:
-    return tenant_id.encode()

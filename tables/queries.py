@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from hirestream.agents.interviews.states import STATUSES, WORKFLOW_STATES
+from hirestream.topics.vocabulary import STATUSES, WORKFLOW_STATES
 
 
 @dataclass(frozen=True)

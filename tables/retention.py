@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from hirestream.tables.keys import key_parts
+
 
 def epoch(iso: str) -> float:
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
@@ -34,10 +36,10 @@ class CommandLogRetention:
         return self._entries is not None
 
     def build(self, items: Iterable[tuple[bytes, dict[str, Any]]]) -> None:
-        """Index every entry of the table (keys ``b"<tenant>:<commandId>"``)."""
+        """Index every entry of the table (keys ``["<tenant>","<command id>"]``)."""
         found: dict[str, list[tuple[float, bytes]]] = {}
         for key, value in items:
-            tenant = key.decode().rpartition(":")[0]
+            tenant = key_parts(key)[0]
             found.setdefault(tenant, []).append((epoch(value["at"]), key))
         self._entries = {t: deque(sorted(entries)) for t, entries in found.items()}
 

@@ -4,7 +4,11 @@ partition (see ARCHITECTURE.md, rule 1)."""
 
 from __future__ import annotations
 
+#: Public commands: the web layer and upstream producers write here (docs/kafka.md).
 INTERVIEW_COMMANDS = "interview-commands"
+#: The agents' own results (enrichment, validation, plans): only the fleet writes here.
+INTERVIEW_COMMANDS_INTERNAL = "interview-commands.internal"
+#: Commands that were not applied, as they came, with the reason in the headers.
 DEAD_LETTERS = "interview-commands.dead-letter"
 
 INTERVIEW_CREATED = "interview.created"

@@ -1,49 +1,39 @@
-"""Command, outcome and event records as they travel on Kafka.
+"""Command, outcome and event records as they travel on Kafka (docs/kafka.md).
 
 A command is what the web layer (or an upstream producer) asks for; the interview agent
 answers every command exactly once with an outcome, and records facts as events.
 
-Command (value on ``interview-commands``, key = tenant id)::
+Command (value on ``interview-commands``, key = tenant id; ``topics.commands`` checks it)::
 
     {"commandId": "...", "type": "interview.create", "tenantId": "...", "interviewId": "...",
-     "actor": {"kind": "user" | "apiKey", "id": "..."}, "requestId": "...",
-     "issuedAt": "2024-01-15T10:00:00.000Z", "fingerprint": "sha256 of method+path+body",
-     "payload": {...}}
+     "issuedAt": "2024-01-15T10:00:00.000Z", "payload": {...},
+     "actor": {"kind": "user" | "apiKey" | "system", "id": "..."}, "requestId": "...",
+     "fingerprint": "sha256 of method+path+body"}
 
-Outcome (reply)::
+``issuedAt``, ``actor``, ``requestId`` and ``fingerprint`` are optional for upstream producers.
+
+Outcome (reply, to the topic named in the command's ``replyTo`` header)::
 
     {"ok": true, "httpStatus": 201, "record": {...}} or
     {"ok": false, "httpStatus": 404, "code": "not_found", "message": "Interview not found"}
 
 Event (value on ``interview.<what>``, key = tenant id)::
 
-    {"eventId": "<interviewId>:<version>", "type": "interview.created", "tenantId": "...",
-     "interviewId": "...", "version": 1, "occurredAt": "...", "commandId": "...",
-     "record": {...}}
+    {"eventId": "<interviewId>:<sequence>", "type": "interview.created", "tenantId": "...",
+     "interviewId": "...", "version": 1, "sequence": 1, "occurredAt": "...",
+     "commandId": "...", "record": {...the public record...}}
 
-Personal fields (candidate name, email, résumé) are never in plain text in any of these: they
-travel sealed with the interview's own data key (see ``hirestream.privacy``), so destroying
-that key erases them from every topic and table at once.
+``sequence`` numbers an interview's events across all event topics (unique, increasing);
+several events of one command share the record's ``version``.
+
+Personal fields (candidate name, email, résumé, profile) are never in plain text in a table or
+an event: they travel sealed with the interview's own data key (see ``hirestream.privacy``), so
+destroying that key erases them from every topic and table at once.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal, NotRequired, TypedDict
-
-COMMAND_TYPES: frozenset[str] = frozenset(
-    {
-        "interview.create",
-        "interview.update",
-        "interview.delete",
-        "interview.override",  # a recruiter's patch of the canonical content
-        "interview.enrich",  # the background enricher's findings
-        "interview.validated",  # the validation agent's verdict
-        "interview.plan_generated",  # the planner's plan
-        "interview.workflow",  # a person's approve / reject / revise / cancel
-        "interview.supply_info",  # missing information supplied (Integration API)
-        "interview.purge",  # the candidate's personal data erased
-    }
-)
 
 
 class Actor(TypedDict):
@@ -70,6 +60,7 @@ class Outcome(TypedDict):
     record: NotRequired[dict[str, Any]]
     code: NotRequired[str]
     message: NotRequired[str]
+    errors: NotRequired[list[str]]  # validation: one message per bad field
 
 
 class Event(TypedDict):
@@ -78,6 +69,7 @@ class Event(TypedDict):
     tenantId: str
     interviewId: str
     version: int
+    sequence: int
     occurredAt: str
     commandId: str
     record: dict[str, Any]

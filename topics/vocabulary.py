@@ -1,4 +1,5 @@
-"""Workflow states and the dashboard status derived from them (API.md §4). Pure."""
+"""The words of the contract: workflow states and the dashboard status derived from them,
+levels, personal fields, and the actions people may take (docs/api.md §3, §4). Data only."""
 
 from __future__ import annotations
 
@@ -37,3 +38,20 @@ WORKFLOW_STATES: Final[tuple[str, ...]] = tuple(s for s in STATUS_OF_STATE if s 
 def status_of(workflow_state: str | None) -> str:
     """The coarse dashboard status of a workflow state."""
     return STATUS_OF_STATE[workflow_state]
+
+
+#: Interview levels, as stored (input is case-insensitive).
+LEVELS: Final[tuple[str, ...]] = ("junior", "mid", "senior", "lead", "principal")
+
+#: A candidate's personal fields: sealed with the interview's data key before they reach any
+#: table or event topic (``hirestream.privacy``).
+PERSONAL_FIELDS: Final[tuple[str, ...]] = (
+    "candidateName",
+    "candidateEmail",
+    "candidateResume",
+    "candidateProfile",
+)
+
+#: What a person may ask for with ``interview.workflow``; every other transition is the
+#: background agents' own.
+PERSON_ACTIONS: Final[tuple[str, ...]] = ("approve", "reject", "revise", "cancel")

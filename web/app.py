@@ -13,13 +13,16 @@ from aiohttp import web
 from hirestream.settings import Settings
 from hirestream.store.datakeys import DataKeys
 from hirestream.store.db import migrate, open_pool
+from hirestream.store.idempotency import IdempotencyStore
 from hirestream.web import routing
 from hirestream.web.auth import AUTHENTICATOR, Authenticator, auth_middleware
 from hirestream.web.backend import BACKEND, InterviewBackend
 from hirestream.web.commands import COMMAND_TIMEOUT
 from hirestream.web.credentials import jwt_policy
 from hirestream.web.errors import error_middleware, request_id_middleware
+from hirestream.web.idempotency import IDEMPOTENCY
 from hirestream.web.resume.service import resume_parser_ctx
+from hirestream.web.server import secure_headers
 from hirestream.web.views import (
     apikeys,
     curation,
@@ -48,6 +51,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         settings.jwt_audience,
     )
     app[AUTHENTICATOR] = Authenticator(policy, pool, settings.api_key_cache_ttl_s)
+    app[IDEMPOTENCY] = IdempotencyStore(pool, retention_s=settings.idempotency_retention_s)
     yield
     await pool.close()
 
@@ -63,6 +67,7 @@ def add_routes(app: web.Application, prefix: str) -> None:
     r.add_get(f"{prefix}/health/live", health.live)
     r.add_get(f"{prefix}/health/ready", health.ready)
     r.add_get(f"{prefix}/openapi.json", openapi.openapi_document)
+    r.add_get(f"{prefix}/schemas/{{name}}.json", openapi.kafka_schema)
     r.add_post(f"{prefix}/interviews/parse-resume", resume.parse_resume)
     r.add_get(f"{prefix}/interviews/counts", interviews.interview_counts)
     r.add_post(f"{prefix}/interviews", interviews.create_interview)
@@ -103,5 +108,6 @@ def create_web_app(settings: Settings, backend: InterviewBackend) -> web.Applica
     app[COMMAND_TIMEOUT] = settings.command_timeout_s
     app[interviews.CALLBACK_HTTP_HOSTS] = settings.callback_http_hosts
     app.cleanup_ctx.extend([_database, _http_client, resume_parser_ctx])
+    app.on_response_prepare.append(secure_headers)
     add_routes(app, settings.api_prefix)
     return app

@@ -5,84 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-#: The seed's POST /interviews response and list item fields.
-SUMMARY_FIELDS = (
-    "id",
-    "tenantId",
-    "candidateName",
-    "candidateEmail",
-    "position",
-    "level",
-    "skills",
-    "duration",
-    "status",
-    "workflowState",
-    "planId",
-    "sessionId",
-    "runId",
-    "createdAt",
-    "updatedAt",
-)
+from hirestream.tables.records import FULL_FIELDS, SUMMARY_FIELDS, field_value
 
-#: The seed's GET /interviews/:id fields, then API.md §3's additions.
-FULL_FIELDS = (
-    "id",
-    "tenantId",
-    "candidateName",
-    "candidateEmail",
-    "position",
-    "level",
-    "skills",
-    "duration",
-    "status",
-    "jobDescription",
-    "workflowState",
-    "runId",
-    "planId",
-    "sessionId",
-    "callbackUrl",
-    "candidateClaimedSkills",
-    "candidateEvidencedSkills",
-    "candidateDemonstratedSkills",
-    "canonicalPayload",
-    "diffReport",
-    "rawPayload",
-    "scheduledAt",
-    "externalId",
-    "candidateRef",
-    "candidateProfile",
-    "companyName",
-    "qualifications",
-    "validation",
-    "plan",
-    "assessment",
-    "inviteSentAt",
-    "tokenExpiresAt",
-    "version",
-    "createdAt",
-    "updatedAt",
-)
-
-_LIST_DEFAULTS = (
-    "skills",
-    "qualifications",
-    "candidateClaimedSkills",
-    "candidateEvidencedSkills",
-    "candidateDemonstratedSkills",
-)
+__all__ = ["FULL_FIELDS", "SUMMARY_FIELDS", "full", "list_item", "summary"]
 
 
 def _value(record: dict[str, Any], personal: dict[str, str | None], field: str) -> Any:
     if field in personal:
         return personal[field]
-    if field == "canonicalPayload":
-        payload = record.get("canonicalPayload")
-        if payload is None:
-            return None
-        return {**payload, "candidateResume": personal.get("candidateResume")}
-    value = record.get(field)
-    if value is None and field in _LIST_DEFAULTS:
-        return []
+    value = field_value(record, field)
+    if field == "canonicalPayload" and value is not None:
+        return {**value, "candidateResume": personal.get("candidateResume")}
     return value
 
 

@@ -16,7 +16,8 @@ import faust
 
 from hirestream.agents.enrich.findings import find, next_state, seen
 from hirestream.agents.events import Reply
-from hirestream.tables.declare import tenant_key
+from hirestream.tables.keys import tenant_key
+from hirestream.tables.limits import fits
 from hirestream.topics import codec
 
 log = logging.getLogger(__name__)
@@ -39,9 +40,11 @@ class Enricher:
         if state is not None and seen(state, topic, offset):
             return
         findings = find(record)
-        self.table[tenant_key(tenant)] = next_state(
-            state, topic=topic, offset=offset, event=event, findings=findings
-        )
+        new_state = next_state(state, topic=topic, offset=offset, event=event, findings=findings)
+        if fits(new_state):
+            self.table[tenant_key(tenant)] = new_state
+        else:  # bounded by construction (findings.py); never let one tenant stop the worker
+            log.error("event=enrich.state_too_large tenant=%s offset=%s", tenant, offset)
         if findings.resolved_anything:
             await Reply(self.commands_topic, "enricher").send(
                 event, "interview.enrich", findings.command_payload()

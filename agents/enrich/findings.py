@@ -7,6 +7,9 @@ which skills are asked for together (co-occurrence counts, once per interview).
 
 The enricher's per-tenant state: ``{"offsets": {topic: offset}, "unknown": {key: entry},
 "cooccurrence": {skill id: {skill id: count}}}``; the offsets make a redelivered event a no-op.
+The state is one table value, so it is bounded whatever a tenant sends: at most
+``MAX_UNKNOWN`` unknown terms (the least asked-for, least recent go first) and, per skill, the
+``MAX_PARTNERS`` skills most often asked for with it.
 """
 
 from __future__ import annotations
@@ -20,7 +23,11 @@ from hirestream.agents.enrich.graph import cooccurrence_increments, merge_counts
 
 #: How many example interview ids an unknown term keeps. Its count grows by one for each
 #: interview created with it (and starts at one when an edit brings a new term).
-UNKNOWN_EXAMPLES = 20
+UNKNOWN_EXAMPLES = 10
+#: How many unknown terms a tenant's state keeps.
+MAX_UNKNOWN = 200
+#: How many co-occurring skills each skill keeps (the strongest).
+MAX_PARTNERS = 20
 
 
 @dataclass(frozen=True)
@@ -101,12 +108,30 @@ def next_state(
         entry["lastSeen"] = event["occurredAt"]
     cooccurrence = current["cooccurrence"]
     if event["type"] == "interview.created":
-        cooccurrence = merge_counts(cooccurrence, cooccurrence_increments(record.get("skills", [])))
+        merged = merge_counts(cooccurrence, cooccurrence_increments(record.get("skills", [])))
+        cooccurrence = {a: strongest(row, MAX_PARTNERS) for a, row in merged.items()}
     return {
         "offsets": {**current["offsets"], topic: offset},
-        "unknown": unknown,
+        "unknown": bounded_unknown(unknown, MAX_UNKNOWN),
         "cooccurrence": cooccurrence,
     }
+
+
+def strongest(row: Mapping[str, int], keep: int) -> dict[str, int]:
+    """The ``keep`` highest counts of a row (ties by id)."""
+    if len(row) <= keep:
+        return dict(row)
+    return dict(sorted(row.items(), key=lambda kv: (-kv[1], kv[0]))[:keep])
+
+
+def bounded_unknown(unknown: dict[str, dict[str, Any]], keep: int) -> dict[str, dict[str, Any]]:
+    """At most ``keep`` unknown terms: the most asked-for, then the most recently seen."""
+    if len(unknown) <= keep:
+        return unknown
+    ranked = sorted(
+        unknown.items(), key=lambda kv: (kv[1]["count"], kv[1].get("lastSeen", "")), reverse=True
+    )
+    return dict(ranked[:keep])
 
 
 def unknown_terms(state: Mapping[str, Any] | None) -> list[dict[str, Any]]:

@@ -1,9 +1,23 @@
 """The interview command agent: a thin Faust adapter around ``decide``.
 
-Concurrency 1 (faust-streaming #606), at-least-once, one reply per command: every command is
-answered with an outcome — a result or a typed rejection — and a malformed command is also
-dead-lettered with the reason. No exception escapes the loop (an escaped exception would ack
-the command without an answer).
+It reads the public and the internal command topics (co-partitioned: a tenant's commands of
+both land on the same partition number) with concurrency 1 (faust-streaming #606),
+at-least-once. For every message, in order:
+
+1. a command on another partition than its tenant's (an upstream producer with another
+   partitioner) is moved to the tenant's partition, unchanged, and nothing else happens to it
+   here: it is decided when it arrives there, in order with the tenant's other commands;
+2. the envelope and the payload are checked (``topics.commands``: the web layer's validators);
+3. an ``Idempotency-Key`` replay is answered from the command log, a redelivery from the
+   record's memory;
+4. plain personal fields are sealed under the interview's data key;
+5. ``decide`` decides; a record that would not fit under the broker's message size is refused;
+6. the record, the tenant's counts and the command log are written, and the events published
+   (each with the interview's next ``sequence``, carrying the public record).
+
+Every command is answered exactly once with an outcome (to its ``replyTo``, when it has one),
+and a command that is not applied is also dead-lettered with the reason. No exception escapes
+the loop (an escaped exception would ack the command without an answer).
 """
 
 from __future__ import annotations
@@ -14,42 +28,69 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import faust
+import orjson
 
-from hirestream.agents.interviews.decide import Decision, count_change, decide
+from hirestream.agents.enrich.canonical import role_families
+from hirestream.agents.interviews.decide import (
+    Decision,
+    already_applied,
+    count_change,
+    decide,
+)
+from hirestream.clock import now_iso
+from hirestream.personal import sealed_payload
 from hirestream.replies import CORRELATION_ID, REPLY_TO
-from hirestream.tables.declare import Tables, command_key, record_key, tenant_key
+from hirestream.store import audit
+from hirestream.store.agent_store import AgentStore
+from hirestream.tables.declare import Tables
+from hirestream.tables.keys import command_key, record_key, tenant_key
+from hirestream.tables.limits import MAX_VALUE_BYTES, fits
+from hirestream.tables.records import public_record
 from hirestream.tables.retention import CommandLogRetention
+from hirestream.tenancy import is_tenant_id
 from hirestream.topics import codec
-from hirestream.topics.records import COMMAND_TYPES, Command, Event, Outcome, rejected
+from hirestream.topics.commands import Malformed, clean_payload, parse_envelope
+from hirestream.topics.deadletters import Source, dead_letter_headers
+from hirestream.topics.partitioning import partition_for
+from hirestream.topics.payloads import Invalid
+from hirestream.topics.records import Command, Event, Outcome, rejected
+from hirestream.topics.vocabulary import PERSONAL_FIELDS
 
 log = logging.getLogger(__name__)
 
-_REQUIRED = ("commandId", "type", "tenantId", "interviewId", "issuedAt")
+#: Where a command was moved from (``<partition>:<offset>`` of the same topic).
+REROUTED_FROM = "hirestream-rerouted-from"
 
 
-def parse_command(raw: bytes | None, key: bytes | None) -> Command:
-    """Check the envelope of a command from the topic (payloads from the web layer were
-    validated at the edge; upstream producers get the same envelope checks)."""
-    value = codec.loads(raw)
-    for field in _REQUIRED:
-        if not isinstance(value.get(field), str) or not value[field]:
-            raise codec.MalformedMessage(f"{field} is missing or not a string")
-    if value["type"] not in COMMAND_TYPES:
-        raise codec.MalformedMessage(f"unknown command type {value['type']!r}")
-    if key != value["tenantId"].encode():
-        raise codec.MalformedMessage("message key must be the tenant id")
-    if not isinstance(value.get("payload", {}), dict):
-        raise codec.MalformedMessage("payload must be an object")
-    value.setdefault("payload", {})
-    value.setdefault("fingerprint", "")
-    value.setdefault("requestId", "")
-    value.setdefault("actor", {"kind": "system", "id": "upstream"})
-    return value  # type: ignore[return-value]
+@dataclass(frozen=True)
+class Message:
+    """What the agent needs of one Kafka message."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Mapping[str, bytes]
+    timestamp_ms: int
+
+    @property
+    def source(self) -> Source:
+        return Source(self.topic, self.partition, self.offset)
+
+
+class NotApplied(Exception):
+    """A command refused before ``decide``: answered and dead-lettered."""
+
+    def __init__(self, outcome: Outcome, command: Command | None = None) -> None:
+        super().__init__(outcome.get("message", ""))
+        self.outcome = outcome
+        self.command = command
 
 
 @dataclass
 class InterviewAgent:
-    """Everything the agent touches, and the per-command step."""
+    """Everything the agent touches, and the per-message step."""
 
     tables: Tables
     event_topics: dict[str, Any]
@@ -57,55 +98,74 @@ class InterviewAgent:
     on_record: Callable[[str, dict[str, Any]], None]
     app: faust.App
     retention: CommandLogRetention
+    store: AgentStore
+    internal_topic: str
+    partitions: int
+    http_hosts: frozenset[str] = frozenset()
 
-    async def reply(self, headers: Mapping[str, bytes], outcome: Outcome) -> None:
-        """Send the outcome where the command asked for it (nothing when it did not)."""
-        reply_to = headers.get(REPLY_TO)
-        if not reply_to:
-            return
-        await self.app.producer.send(
-            reply_to.decode(),
-            None,
-            codec.dumps(outcome),
-            partition=0,
-            timestamp=None,
-            headers=[(CORRELATION_ID, headers.get(CORRELATION_ID, b""))],
-        )
+    # --- the step -------------------------------------------------------------------------
 
-    async def handle(self, raw: bytes | None, key: bytes | None, offset: int) -> Outcome:
+    async def handle(self, message: Message) -> Outcome | None:
+        """Decide one message; its outcome, or None when it was moved to another partition."""
+        tenant = message.key.decode(errors="replace") if message.key else ""
+        if is_tenant_id(tenant) and partition_for(tenant, self.partitions) != message.partition:
+            await self._reroute(message, partition_for(tenant, self.partitions))
+            return None
         try:
-            command = parse_command(raw, key)
-        except codec.MalformedMessage as exc:
-            await self.dead_letters.send(
-                key=key, value=raw or b"", headers={"reason": str(exc).encode()}
+            return await self._decide(message)
+        except NotApplied as refused:
+            await self.dead_letter(message, refused.outcome, refused.command)
+            return refused.outcome
+
+    async def _decide(self, message: Message) -> Outcome:
+        source = "internal" if message.topic == self.internal_topic else "commands"
+        try:
+            command = parse_envelope(
+                message.value,
+                message.key,
+                internal=source == "internal",
+                timestamp_ms=message.timestamp_ms,
             )
-            log.warning("event=command.dead_lettered offset=%s reason=%s", offset, exc)
-            return rejected(400, "malformed_command", str(exc))
+        except Malformed as exc:
+            raise NotApplied(rejected(400, "malformed_command", str(exc))) from exc
         tenant, command_id = command["tenantId"], command["commandId"]
         log_key = command_key(tenant, command_id)
         prior = self.tables.command_log.get(log_key)
         if prior is not None:
             if prior["fingerprint"] != command["fingerprint"]:
-                return rejected(
+                outcome = rejected(
                     422,
                     "idempotency_key_reused",
                     "Idempotency-Key was already used with a different request",
                 )
+                raise NotApplied(outcome, command)
             return cast(Outcome, {**prior["outcome"], "replayed": True})
         key_of_record = record_key(tenant, command["interviewId"])
+        record = self.tables.interviews.get(key_of_record)
+        if record is not None and record.get("tenantId") != tenant:
+            raise NotApplied(rejected(404, "not_found", "Interview not found"), command)
+        if not already_applied(record, message.offset, source):
+            command = await self._prepared(command)
         enrichment = self.tables.enrichment.get(tenant_key(tenant)) or {}
         decision = decide(
-            self.tables.interviews.get(key_of_record),
-            command,
-            offset,
-            enrichment.get("cooccurrence"),
+            record, command, message.offset, enrichment.get("cooccurrence"), source=source
         )
-        await self._apply(command, key_of_record, decision)
-        self.tables.command_log[log_key] = {
+        if not decision.outcome["ok"]:
+            raise NotApplied(decision.outcome, command)
+        log_entry = {
             "fingerprint": command["fingerprint"],
             "outcome": decision.outcome,
             "at": command["issuedAt"],
         }
+        if decision.record is not None and not fits(decision.record, log_entry):
+            outcome = rejected(
+                413,
+                "record_too_large",
+                f"The interview would exceed {MAX_VALUE_BYTES} bytes: shorten its content",
+            )
+            raise NotApplied(outcome, command)
+        await self._apply(command, key_of_record, decision)
+        self.tables.command_log[log_key] = log_entry
         self._forget_old_commands(tenant, log_key, command["issuedAt"])
         if decision.replayed:
             return cast(Outcome, {**decision.outcome, "replayed": True})
@@ -119,14 +179,27 @@ class InterviewAgent:
         )
         return decision.outcome
 
-    def _forget_old_commands(self, tenant: str, log_key: bytes, now: str) -> None:
-        """Delete this tenant's command log entries past the retention (see retention.py)."""
-        if not self.retention.built:
-            self.retention.build(self.tables.command_log.items())
-        else:
-            self.retention.note(tenant, log_key, now)
-        for key in self.retention.expired(tenant, now):
-            self.tables.command_log.pop(key, None)
+    async def _prepared(self, command: Command) -> Command:
+        """The command with its payload checked and cleaned, plain personal fields sealed."""
+        try:
+            payload = clean_payload(
+                command, role_families=role_families(), http_hosts=self.http_hosts
+            )
+        except Invalid as invalid:
+            outcome = rejected(400, "validation_failed", "; ".join(invalid.messages))
+            raise NotApplied({**outcome, "errors": invalid.messages}, command) from invalid
+        if command["type"] == "interview.create":
+            payload = {
+                k: v for k, v in payload.items() if k not in PERSONAL_FIELDS or v is not None
+            }
+        if any(k in payload for k in PERSONAL_FIELDS):
+            keys = await self.store.data_keys()
+            payload = await sealed_payload(
+                keys, command["tenantId"], command["interviewId"], payload, payload
+            )
+        return {**command, "payload": payload}
+
+    # --- effects --------------------------------------------------------------------------
 
     async def _apply(self, command: Command, key_of_record: bytes, decision: Decision) -> None:
         tenant = command["tenantId"]
@@ -140,37 +213,142 @@ class InterviewAgent:
         record = decision.record or self.tables.interviews.get(key_of_record)
         if record is None:
             return
-        for event_type in decision.events:
+        if command["type"] == "interview.purge":
+            await self._purged(command, record["id"], replayed=decision.replayed)
+        public = public_record(record)
+        for n, event_type in enumerate(decision.events):
+            sequence = decision.first_sequence + n
             event: Event = {
-                "eventId": f"{record['id']}:{record['version']}:{event_type}",
+                "eventId": f"{record['id']}:{sequence}",
                 "type": event_type,
                 "tenantId": tenant,
                 "interviewId": record["id"],
                 "version": record["version"],
+                "sequence": sequence,
                 "occurredAt": record["updatedAt"],
                 "commandId": command["commandId"],
-                "record": record,
+                "record": public,
             }
             await self.event_topics[event_type].send(key=tenant.encode(), value=codec.dumps(event))
 
+    async def _purged(self, command: Command, interview_id: str, *, replayed: bool) -> None:
+        """After the record dropped its sealed copies: destroy the data key (every sealed copy
+        on every topic becomes unreadable) and write the audit entry (once: a redelivered
+        purge that finds the key gone has written it)."""
+        tenant = command["tenantId"]
+        destroyed = await (await self.store.data_keys()).destroy(tenant, interview_id)
+        if replayed and not destroyed:
+            return
+        await audit.write(
+            await self.store.pool(),
+            tenant_id=tenant,
+            actor=f"{command['actor']['kind']}:{command['actor']['id']}",
+            action="candidate_data.purged",
+            target=interview_id,
+            details={"dataKeyDestroyed": destroyed, "requestId": command["requestId"]},
+        )
 
-def install(app: faust.App, commands_topic: Any, step: InterviewAgent) -> Any:
-    """Register the agent on ``app``; returns the Faust agent (its ``ask`` is the command bus)."""
+    def _forget_old_commands(self, tenant: str, log_key: bytes, now: str) -> None:
+        """Delete this tenant's command log entries past the retention (see retention.py)."""
+        if not self.retention.built:
+            self.retention.build(self.tables.command_log.items())
+        else:
+            self.retention.note(tenant, log_key, now)
+        for key in self.retention.expired(tenant, now):
+            self.tables.command_log.pop(key, None)
+
+    async def _reroute(self, message: Message, partition: int) -> None:
+        """Move a command to its tenant's partition, as it came (key, value, headers)."""
+        headers = [(k, v) for k, v in message.headers.items() if k != REROUTED_FROM]
+        headers.append((REROUTED_FROM, f"{message.partition}:{message.offset}".encode()))
+        await self.app.producer.send_and_wait(
+            message.topic, message.key, message.value, partition, None, headers
+        )
+        log.info(
+            "event=command.rerouted topic=%s from=%s offset=%s to=%s",
+            message.topic,
+            message.partition,
+            message.offset,
+            partition,
+        )
+
+    async def dead_letter(
+        self, message: Message, outcome: Outcome, command: Command | None
+    ) -> None:
+        """Copy the message as it came to the dead-letter topic, with why and whence."""
+        reason = f"{outcome.get('code', 'rejected')}: {outcome.get('message', '')}"
+        tenant = command["tenantId"] if command else None
+        if tenant is None and message.key and is_tenant_id(message.key.decode(errors="replace")):
+            tenant = message.key.decode()
+        headers = dead_letter_headers(
+            reason[:1000],
+            message.source,
+            dead_lettered_at=now_iso(),
+            command_id=command["commandId"] if command else None,
+            tenant_id=tenant,
+        )
+        await self.dead_letters.send(key=message.key, value=message.value or b"", headers=headers)
+        log.warning(
+            "event=command.dead_lettered tenant=%s command=%s topic=%s partition=%s offset=%s "
+            "reason=%s",
+            tenant or "-",
+            command["commandId"] if command else "-",
+            message.topic,
+            message.partition,
+            message.offset,
+            orjson.dumps(reason[:300]).decode(),
+        )
+
+    async def reply(self, headers: Mapping[str, bytes], outcome: Outcome) -> None:
+        """Send the outcome where the command asked for it (nothing when it did not)."""
+        reply_to = headers.get(REPLY_TO)
+        if not reply_to:
+            return
+        await self.app.producer.send(
+            reply_to.decode(errors="replace"),
+            None,
+            codec.dumps(outcome),
+            partition=0,
+            timestamp=None,
+            headers=[(CORRELATION_ID, headers.get(CORRELATION_ID, b""))],
+        )
+
+
+def install(app: faust.App, commands: Any, step: InterviewAgent) -> Any:
+    """Register the agent on ``app`` (``commands``: the public and internal command topics)."""
 
     async def interview_commands(stream: Any) -> None:
         async for event in stream.events():
-            offset = event.message.offset
-            try:
-                outcome = await step.handle(event.value, event.key, offset)
-            except Exception as exc:  # answer every command, whatever happened
-                log.exception("event=command.failed offset=%s", offset)
-                outcome = rejected(500, "internal_error", f"command failed: {type(exc).__name__}")
+            raw = event.message
             headers = {k: v for k, v in (event.headers or {}).items() if isinstance(v, bytes)}
+            message = Message(
+                raw.topic,
+                raw.partition,
+                raw.offset,
+                event.key,
+                event.value,
+                headers,
+                int((raw.timestamp or 0) * 1000),
+            )
+            try:
+                outcome = await step.handle(message)
+            except Exception as exc:  # answer every command, whatever happened
+                log.exception(
+                    "event=command.failed topic=%s partition=%s offset=%s",
+                    raw.topic,
+                    raw.partition,
+                    raw.offset,
+                )
+                outcome = rejected(500, "internal_error", f"command failed: {type(exc).__name__}")
+                try:
+                    await step.dead_letter(message, outcome, None)
+                except Exception:
+                    log.exception("event=dead_letter.failed offset=%s", raw.offset)
+            if outcome is None:
+                continue
             try:
                 await step.reply(headers, outcome)
             except Exception:
-                log.exception("event=reply.failed offset=%s", offset)
+                log.exception("event=reply.failed offset=%s", raw.offset)
 
-    return app.agent(commands_topic, name="interview-commands-agent", concurrency=1)(
-        interview_commands
-    )
+    return app.agent(commands, name="interview-commands-agent", concurrency=1)(interview_commands)

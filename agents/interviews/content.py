@@ -18,13 +18,7 @@ from typing import Any
 
 from hirestream.agents.enrich.canonical import apply_override, canonical_skill, canonicalise
 from hirestream.agents.enrich.graph import related_skills
-
-#: Input fields kept, as sent, in ``rawPayload`` (personal fields never are).
-RAW_FIELDS = ("position", "skills", "level", "jobDescription", "qualifications")
-
-
-def raw_payload(body: dict[str, Any]) -> dict[str, Any]:
-    return {k: body[k] for k in RAW_FIELDS if k in body}
+from hirestream.tables.records import compact_raw, full_raw
 
 
 def _enriched_raw(
@@ -78,7 +72,9 @@ def canonical_content(
     title = enrichment.get("title")
     if family is None and title and not result.canonical_payload["roleFamily"]:
         result = canonicalise(source, role_family_override=title["roleFamily"])
-    payload = {k: v for k, v in result.canonical_payload.items() if k != "candidateResume"}
+    # The résumé is sealed elsewhere and the job description is the record's own field.
+    stored = ("candidateResume", "jobDescription")
+    payload = {k: v for k, v in result.canonical_payload.items() if k not in stored}
     skills = result.skills
     for patch in overrides:
         skills = apply_override(skills, patch.get("addSkills", []), patch.get("removeSkills", []))
@@ -88,7 +84,7 @@ def canonical_content(
     )
     fields: dict[str, Any] = {
         "skills": skills,
-        "rawPayload": raw,
+        "rawPayload": compact_raw(raw),
         "canonicalPayload": payload,
         "diffReport": {**result.diff_report, **fuzzy_diff},
         "unknownSkills": result.unknown_skills,
@@ -119,7 +115,7 @@ def recanonicalised(
 ) -> dict[str, Any]:
     """The canonicalisation fields of ``record`` computed again from what it holds."""
     return canonical_content(
-        record.get("rawPayload", {}),
+        full_raw(record),
         has_resume="candidateResume" in record.get("sealed", {}),
         resume_skills=None,
         previous=record,

@@ -5,9 +5,10 @@ None when nothing changes), the outcome to answer with, and the events to publis
 It is deterministic — every timestamp comes from the command — so a command replayed after a
 crash decides the same way.
 
-Idempotency under redelivery: the agent passes each command's offset on its partition (a
-tenant lives on one partition, so offsets order a tenant's commands). Every record and every
-tenant's counts remember the offset of the last command applied to them, so a command replayed
+Idempotency under redelivery: the agent passes each command's source (the public or the
+internal command topic) and its offset there (a tenant lives on one partition of each, so
+offsets order a tenant's commands of one source). Every record and every tenant's counts
+remember the offset of the last command applied to them from each source, so a command replayed
 after a crash is recognised as applied even when only some of the agent's table writes had
 reached Kafka. Each record also remembers its last ``APPLIED_MEMORY`` commands with the status
 before and after and the events published, to answer a redelivery exactly as the first time.
@@ -18,21 +19,26 @@ answered by the agent's command log, for the retention period.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hirestream.agents.interviews import lifecycle
-from hirestream.agents.interviews.content import canonical_content, raw_payload
+from hirestream.agents.interviews.content import canonical_content
 from hirestream.agents.interviews.curation import with_enrichment, with_override
-from hirestream.agents.interviews.states import status_of
 from hirestream.agents.workflow.transitions import (
     EDITABLE_STATES,
     IllegalTransition,
     allowed_actions,
 )
+from hirestream.tables.records import full_raw
+from hirestream.topics.commands import raw_payload
 from hirestream.topics.records import Command, Outcome, accepted, rejected
+from hirestream.topics.vocabulary import PERSONAL_FIELDS, status_of
 
 APPLIED_MEMORY = 32
+
+#: The source of commands when none is named: the public command topic.
+SOURCE = "commands"
 
 #: Content fields: editing one of them re-runs canonicalisation, validation and planning;
 #: after approval they are frozen (API.md §4).
@@ -53,20 +59,24 @@ class Applied:
     """What a command did to one record: for replays and for the counts."""
 
     command_id: str
-    offset: int  # where the command that changed the record stood on its partition
+    offset: int  # where the command that changed the record stood on its source topic
     status_before: str | None  # None: the record did not exist
     status_after: str | None  # None: the record no longer exists
     http_status: int
     events: tuple[str, ...] = ()
+    source: str = SOURCE
+    first_sequence: int = 1  # the sequence number of the first of ``events``
 
     def to_json(self) -> dict[str, Any]:
         return {
             "commandId": self.command_id,
             "offset": self.offset,
+            "source": self.source,
             "statusBefore": self.status_before,
             "statusAfter": self.status_after,
             "httpStatus": self.http_status,
             "events": list(self.events),
+            "firstSequence": self.first_sequence,
         }
 
     @classmethod
@@ -78,6 +88,8 @@ class Applied:
             raw["statusAfter"],
             raw["httpStatus"],
             tuple(raw.get("events", ())),
+            raw.get("source", SOURCE),
+            raw.get("firstSequence", 1),
         )
 
 
@@ -88,6 +100,11 @@ class Decision:
     events: tuple[str, ...] = ()  # the events to publish about the record, in order
     applied: Applied | None = None  # set when the command changed (or had changed) a record
     replayed: bool = False
+
+    @property
+    def first_sequence(self) -> int:
+        """The sequence number of the first event (each next one is one more)."""
+        return self.applied.first_sequence if self.applied is not None else 1
 
 
 def find_applied(record: dict[str, Any] | None, command_id: str) -> Applied | None:
@@ -108,22 +125,40 @@ def _exists(record: dict[str, Any] | None) -> bool:
     return record is not None and not record.get("deleted", False)
 
 
+def last_offset(state: Mapping[str, Any] | None, source: str) -> int:
+    """The offset of the last command from ``source`` a record (or counts) took in."""
+    if state is None:
+        return -1
+    offset: int = state.get("offsets", {}).get(source, -1)
+    return offset
+
+
+def already_applied(record: Mapping[str, Any] | None, offset: int, source: str = SOURCE) -> bool:
+    """Whether this record has taken in the command at ``offset`` of ``source`` already."""
+    return record is not None and offset <= last_offset(record, source)
+
+
 def decide(
     record: dict[str, Any] | None,
     command: Command,
     offset: int,
     cooccurrence: Cooccurrence = None,
+    *,
+    source: str = SOURCE,
 ) -> Decision:
-    """Decide one command (at ``offset`` on its partition) against its interview's record.
+    """Decide one command (at ``offset`` on its ``source`` topic) against its interview's
+    record. The command's payload has been checked and cleaned (``topics.commands``).
     ``cooccurrence`` is the tenant's learned skill co-occurrence (for related skills)."""
-    if record is not None and offset <= record.get("offset", -1):
+    if already_applied(record, offset, source):
+        assert record is not None
         # Redelivered after a crash: this record has seen this offset. Answer as the first
         # time (or, applied so long ago that the record forgot it, as of now). A command sent
         # again under a new offset is the command log's business (Idempotency-Key, 24 h).
         previous = find_applied(record, command["commandId"]) or Applied(
-            command["commandId"], offset, record["status"], record["status"], 200
+            command["commandId"], offset, record["status"], record["status"], 200, (), source
         )
         return _replayed(record, previous)
+    command = _without_plain_personal_fields(command)
     kind = command["type"]
     if kind == "interview.create":
         decision = _create(record, command, offset, cooccurrence)
@@ -135,8 +170,24 @@ def decide(
             return Decision(rejected(400, "unknown_command", f"Unknown command type {kind!r}"))
         decision = handler(record, command, offset, cooccurrence)
     if decision.record is not None:
-        decision.record["offset"] = offset
+        decision.record["offsets"] = {**decision.record.get("offsets", {}), source: offset}
+        decision.record.pop("offset", None)
+    if decision.applied is not None and not decision.replayed:
+        applied = replace(decision.applied, source=source)
+        decision = replace(decision, applied=applied)
+        if decision.record is not None:
+            decision.record["applied"][-1] = applied.to_json()
     return decision
+
+
+def _without_plain_personal_fields(command: Command) -> Command:
+    """Personal fields are stored sealed only: plain ones never reach a record (the agent
+    seals them before deciding; this is the last guard)."""
+    payload = command["payload"]
+    if not any(k in payload for k in PERSONAL_FIELDS):
+        return command
+    clean = {k: v for k, v in payload.items() if k not in PERSONAL_FIELDS}
+    return {**command, "payload": clean}
 
 
 def _replayed(record: dict[str, Any], previous: Applied) -> Decision:
@@ -160,6 +211,7 @@ def _create(
     at = command["issuedAt"]
     payload = dict(command["payload"])
     raw = payload.pop("rawPayload", None) or raw_payload(payload)
+    payload.pop("sealedCleared", None)
     resume_skills = payload.pop("resumeSkills", None)
     new: dict[str, Any] = {
         **payload,
@@ -179,6 +231,7 @@ def _create(
         "status": status_of(None),
     }
     events = ("interview.created",)
+    new["sequence"] = len(events)
     applied = Applied(command["commandId"], offset, None, new["status"], 201, events)
     _remember(new, applied)
     return Decision(accepted(new, 201), new, events, applied)
@@ -231,7 +284,7 @@ def _content_changes(
     if touches_content:
         new.update(
             canonical_content(
-                {**record.get("rawPayload", {}), **raw_changes},
+                {**full_raw(record), **raw_changes},
                 has_resume="candidateResume" in new.get("sealed", {}),
                 resume_skills=resume_skills,
                 previous=record,
@@ -309,8 +362,16 @@ def _changed(
     new["version"] = record["version"] + 1
     new["updatedAt"] = command["issuedAt"]
     new["status"] = status_of(new.get("workflowState"))
+    first = record.get("sequence", 0) + 1
+    new["sequence"] = first - 1 + len(events)
     applied = Applied(
-        command["commandId"], offset, record["status"], new["status"], http_status, events
+        command["commandId"],
+        offset,
+        record["status"],
+        new["status"],
+        http_status,
+        events,
+        first_sequence=first,
     )
     _remember(new, applied)
     return Decision(accepted(new, http_status), new, events, applied)
@@ -343,9 +404,19 @@ def _delete(
         "status": record["status"],
         "workflowState": record.get("workflowState"),
         "applied": record.get("applied", []),
+        "offsets": record.get("offsets", {}),
+        "sequence": record.get("sequence", 0) + 1,
     }
     events = ("interview.deleted",)
-    applied = Applied(command["commandId"], offset, record["status"], None, 204, events)
+    applied = Applied(
+        command["commandId"],
+        offset,
+        record["status"],
+        None,
+        204,
+        events,
+        first_sequence=tombstone["sequence"],
+    )
     _remember(tombstone, applied)
     return Decision(accepted({}, 204), tombstone, events, applied)
 
@@ -432,21 +503,22 @@ _HANDLERS: dict[str, Callable[[dict[str, Any], Command, int, Cooccurrence], Deci
 
 
 def empty_counts() -> dict[str, Any]:
-    return {"byStatus": {}, "offset": -1}
+    return {"byStatus": {}, "offsets": {}}
 
 
 def count_change(counts: dict[str, Any] | None, applied: Applied) -> dict[str, Any] | None:
     """The tenant's counts after ``applied``, or None when that command was counted already
-    (the counts remember the offset of the last command they counted)."""
+    (the counts remember the offset of the last command they counted, per source)."""
     current = counts or empty_counts()
-    if applied.offset <= current["offset"]:
+    if applied.offset <= last_offset(current, applied.source):
         return None
     by_status = dict(current["byStatus"])
     if applied.status_before is not None:
         by_status[applied.status_before] = by_status.get(applied.status_before, 0) - 1
     if applied.status_after is not None:
         by_status[applied.status_after] = by_status.get(applied.status_after, 0) + 1
-    return {"byStatus": {k: v for k, v in by_status.items() if v}, "offset": applied.offset}
+    offsets = {**current.get("offsets", {}), applied.source: applied.offset}
+    return {"byStatus": {k: v for k, v in by_status.items() if v}, "offsets": offsets}
 
 
 def counts_view(counts: dict[str, Any] | None) -> dict[str, int]:

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hirestream.agents.interviews.states import status_of
 from hirestream.agents.validation.validate import validate
 from hirestream.agents.workflow.transitions import IllegalTransition, Transition, try_transition
+from hirestream.topics.vocabulary import status_of
 
 
 @dataclass(frozen=True)

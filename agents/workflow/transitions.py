@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from hirestream.agents.interviews.states import status_of
+from hirestream.topics.vocabulary import status_of
 
 State = str | None
 

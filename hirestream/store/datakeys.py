@@ -63,8 +63,12 @@ class DataKeys:
     async def get(self, tenant_id: str, interview_id: str) -> bytes | None:
         return (await self.get_many(tenant_id, [interview_id])).get(interview_id)
 
-    async def destroy(self, tenant_id: str, interview_id: str) -> bool:
+    def forget(self, tenant_id: str, interview_id: str) -> None:
+        """Drop a key from this worker's cache (it was destroyed elsewhere)."""
         self._cache.pop((tenant_id, interview_id), None)
+
+    async def destroy(self, tenant_id: str, interview_id: str) -> bool:
+        self.forget(tenant_id, interview_id)
         result: str = await self._pool.execute(
             "DELETE FROM data_keys WHERE tenant_id = $1 AND interview_id = $2",
             tenant_id,

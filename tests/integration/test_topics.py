@@ -90,9 +90,15 @@ async def test_events_are_published_and_personal_data_is_sealed_everywhere(
         for k, v in await read_all(bootstrap, f"{prefix}interview.updated")
         if k == tenant.encode()
     ]
-    assert [e["eventId"] for e in created] == [f"{made['id']}:1:interview.created"]
+    assert [e["eventId"] for e in created] == [f"{made['id']}:1"]
     assert [e["type"] for e in updated] == ["interview.updated"]
     assert created[0]["record"]["position"] == "Senior Engineer"
+    # events carry the public record: no bookkeeping, personal fields only sealed
+    for event in created + updated:
+        assert not {"applied", "offsets", "offset", "sequence"} & set(event["record"])
+        assert set(event["record"]["sealed"]) >= {"candidateName", "candidateEmail"}
+        assert "candidateName" not in event["record"]
+    assert created[0]["sequence"] == 1 and updated[0]["sequence"] > 1
     await assert_on_no_topic(bootstrap, worker, secret_name, secret_email)
 
 

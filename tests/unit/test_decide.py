@@ -13,10 +13,10 @@ from hirestream.agents.interviews.decide import (
     counts_view,
     decide,
 )
-from hirestream.agents.interviews.states import STATUSES, status_of
 from hirestream.tables.index import entry_of
 from hirestream.tables.queries import ListQuery, select
 from hirestream.topics.records import Command
+from hirestream.topics.vocabulary import STATUSES, status_of
 
 
 def command(kind: str, interview_id: str = "i1", cid: str = "c1", **payload: Any) -> Command:
@@ -38,7 +38,7 @@ def test_create_makes_a_planned_record_with_version_1() -> None:
     assert d.outcome["ok"] and d.outcome["httpStatus"] == 201
     assert d.record is not None
     assert d.record["status"] == "planned" and d.record["workflowState"] is None
-    assert d.record["version"] == 1 and d.record["offset"] == 0
+    assert d.record["version"] == 1 and d.record["offsets"] == {"commands": 0}
     assert d.events == ("interview.created",)
     assert d.applied == Applied("c1", 0, None, "planned", 201, ("interview.created",))
 

@@ -25,10 +25,8 @@ from aiohttp import FormData, web
 from aiohttp.test_utils import TestClient, TestServer
 
 from hirestream.agents.enrich.canonical import canonicalise, role_families
-from hirestream.agents.interviews.content import raw_payload
 from hirestream.agents.interviews.decide import counts_view, decide
 from hirestream.agents.interviews.lifecycle import validation_now
-from hirestream.agents.interviews.states import STATUSES, WORKFLOW_STATES
 from hirestream.agents.planner.agent import plan_for, run_id
 from hirestream.agents.validation.rules import missing_fields, warnings
 from hirestream.agents.validation.validate import GRADES
@@ -42,7 +40,10 @@ from hirestream.privacy import PERSONAL_FIELDS
 from hirestream.store import tenant_settings
 from hirestream.store.apikeys import ApiKeyRecord
 from hirestream.tables.queries import FILTERABLE
+from hirestream.topics.commands import raw_payload
+from hirestream.topics.payloads import Invalid, create_fields, update_fields
 from hirestream.topics.records import Command, Outcome
+from hirestream.topics.vocabulary import LEVELS, STATUSES, WORKFLOW_STATES
 from hirestream.web import render
 from hirestream.web.app import add_routes
 from hirestream.web.auth import PUBLIC, REQUIRED_PERMISSION
@@ -55,7 +56,6 @@ from hirestream.web.resume.config import Limits
 from hirestream.web.resume.errors import CODES, rejected
 from hirestream.web.resume.service import RESUME_PARSER, ResumeParser
 from hirestream.web.routing import SELF_URL, unavailable
-from hirestream.web.validation import LEVELS, Invalid, create_input, update_input
 from hirestream.web.views import health
 from hirestream.web.views import resume as resume_view
 from hirestream.web.views.apikeys import POOL, _key_request
@@ -514,7 +514,7 @@ def command(kind: str, payload: dict[str, Any]) -> Command:
 
 
 def test_rendered_records_match_the_response_schemas() -> None:
-    fields = create_input(
+    fields = create_fields(
         {"candidateName": "Jane", "position": "Sr Engineer", "skills": ["ReactJS", "TS"]}
     )
     payload = {k: v for k, v in fields.items() if k not in ("candidateName", "candidateEmail")}
@@ -548,7 +548,7 @@ def test_rendered_records_match_the_response_schemas() -> None:
 
 def _integration_create(body: dict[str, Any]) -> dict[str, Any]:
     """A record as POST /integration/interviews makes it (personal fields sealed elsewhere)."""
-    fields = create_input(body, required=False)
+    fields = create_fields(body, required=False)
     payload = {
         **{k: v for k, v in fields.items() if k not in PERSONAL_FIELDS},
         "sealed": {k: "sealed" for k in PERSONAL_FIELDS if fields.get(k) is not None},
@@ -745,7 +745,7 @@ CREATE_BODIES: list[tuple[dict[str, Any], bool]] = [
 def test_create_schema_agrees_with_the_validation(body: dict[str, Any], accepted: bool) -> None:
     assert valid("InterviewCreate", body) is accepted
     try:
-        create_input(body)
+        create_fields(body)
         code_accepts = True
     except Invalid:
         code_accepts = False
@@ -775,7 +775,7 @@ UPDATE_BODIES: list[tuple[dict[str, Any], bool]] = [
 def test_update_schema_agrees_with_the_validation(body: dict[str, Any], accepted: bool) -> None:
     assert valid("InterviewUpdate", body) is accepted
     try:
-        update_input(body)
+        update_fields(body)
         code_accepts = True
     except Invalid:
         code_accepts = False
@@ -806,7 +806,7 @@ INTEGRATION_CREATE_BODIES: list[tuple[Any, bool]] = [
 def test_integration_create_schema_agrees_with_the_validation(body: Any, accepted: bool) -> None:
     assert valid("IntegrationInterviewCreate", body) is accepted
     try:
-        create_input(body, required=False)
+        create_fields(body, required=False)
         code_accepts = True
     except Invalid:
         code_accepts = False
@@ -817,7 +817,7 @@ def test_integration_create_schema_agrees_with_the_validation(body: Any, accepte
 def test_info_schema_agrees_with_the_validation(body: dict[str, Any], accepted: bool) -> None:
     assert valid("IntegrationInfoUpdate", body) is accepted
     try:
-        update_input(body)
+        update_fields(body)
         code_accepts = True
     except Invalid:
         code_accepts = False
@@ -852,7 +852,7 @@ def test_settings_schema_agrees_with_the_validation(body: Any, accepted: bool) -
 
 KEY_BODIES: list[tuple[dict[str, Any], bool]] = [
     ({"name": "ci", "permissions": ["interview:*"]}, True),
-    ({"name": "n" * 200, "permissions": ["*", "api-key:read"], "tenants": ["a", "b" * 200]}, True),
+    ({"name": "n" * 200, "permissions": ["*", "api-key:read"], "tenants": ["a", "b" * 128]}, True),
     ({"name": "ci", "permissions": ["interview:read"], "tenants": None, "expiresAt": None}, True),
     ({"name": "", "permissions": ["interview:read"]}, False),
     ({"name": "   ", "permissions": ["interview:read"]}, False),
@@ -976,6 +976,9 @@ class _DataKeys:
     async def destroy(self, tenant_id: str, interview_id: str) -> bool:
         return self.keys.pop((tenant_id, interview_id), None) is not None
 
+    def forget(self, tenant_id: str, interview_id: str) -> None:
+        """Only a cache entry: the interview agent destroys the key."""
+
 
 class _Store:
     """The configuration store: tenant settings and the audit log."""
@@ -1045,7 +1048,7 @@ def _documented(method: str, template: str, status: int, body: Any) -> None:
 
 
 async def test_integration_answers_are_documented() -> None:
-    app, bus, store = _integration_app()
+    app, bus, _store = _integration_app()
     run_path = "/integration/interviews/{runId}"
     async with client(app) as c:
 
@@ -1101,7 +1104,7 @@ async def test_integration_answers_are_documented() -> None:
         assert (await call("PATCH", f"{run_path}/plan/revise", run, revise))[0] == 409
 
         status, purged = await call("DELETE", f"{run_path}/candidate-data", run)
-        assert (status, purged["purged"]) == (200, True) and len(store.audit) == 1
+        assert (status, purged["purged"]) == (200, True)  # the agent writes the audit entry
         status, cancelled = await call("DELETE", run_path, run)
         assert (status, cancelled["state"]) == (200, "CANCELLED")
         assert (await call("DELETE", run_path, run))[0] == 409

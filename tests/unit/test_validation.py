@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import pytest
 
-from hirestream.web.validation import Invalid, create_input, list_query, update_input
+from hirestream.topics.payloads import Invalid, create_fields, update_fields
+from hirestream.web.validation import list_query
 
 GOOD = {"candidateName": "Jane Smith", "position": "Senior Engineer"}
 
 
 def messages(body: object) -> list[str]:
     with pytest.raises(Invalid) as caught:
-        create_input(body)
+        create_fields(body)
     return caught.value.messages
 
 
 def test_minimal_create_gets_defaults() -> None:
-    fields = create_input(GOOD)
+    fields = create_fields(GOOD)
     assert fields["duration"] == 45 and fields["skills"] == [] and fields["level"] is None
 
 
 def test_level_is_case_insensitive_and_stored_lower_case() -> None:
-    assert create_input({**GOOD, "level": "SENIOR"})["level"] == "senior"
+    assert create_fields({**GOOD, "level": "SENIOR"})["level"] == "senior"
 
 
 @pytest.mark.parametrize(
@@ -54,19 +55,19 @@ def test_every_bad_field_is_reported_at_once() -> None:
 
 
 def test_scheduled_at_is_normalised_to_utc_millis() -> None:
-    fields = create_input({**GOOD, "scheduledAt": "2024-02-01T12:00:00+02:00"})
+    fields = create_fields({**GOOD, "scheduledAt": "2024-02-01T12:00:00+02:00"})
     assert fields["scheduledAt"] == "2024-02-01T10:00:00.000Z"
 
 
 def test_update_takes_only_what_was_sent_and_checks_status() -> None:
-    assert update_input({"position": "Lead", "id": "ignored"}) == {"position": "Lead"}
-    assert update_input({"status": "APPROVED"}) == {"status": "approved"}
+    assert update_fields({"position": "Lead", "id": "ignored"}) == {"position": "Lead"}
+    assert update_fields({"status": "APPROVED"}) == {"status": "approved"}
     with pytest.raises(Invalid):
-        update_input({"status": "done"})
+        update_fields({"status": "done"})
     with pytest.raises(Invalid):
-        update_input({"candidateName": None})
+        update_fields({"candidateName": None})
     with pytest.raises(Invalid):
-        update_input({"tenantId": "other"})
+        update_fields({"tenantId": "other"})
 
 
 def test_list_query_defaults_clamps_and_refuses() -> None:

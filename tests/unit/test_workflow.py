@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from hirestream.agents.interviews.states import STATUS_OF_STATE
 from hirestream.agents.workflow.transitions import (
     ACTIONS,
     EDITABLE_STATES,
@@ -21,6 +20,7 @@ from hirestream.agents.workflow.transitions import (
     transition,
     try_transition,
 )
+from hirestream.topics.vocabulary import STATUS_OF_STATE
 
 PLANNING = (None, "received", "info_needed", "validating_skills", "generating_plan", "pending")
 NON_TERMINAL = (*PLANNING, "approved", "in_progress", "completed", "assessment_pending")

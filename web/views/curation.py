@@ -7,6 +7,7 @@ from aiohttp import web
 from hirestream.agents.enrich.canonical import role_families
 from hirestream.agents.enrich.findings import unknown_terms
 from hirestream.agents.enrich.taxonomy import load_taxonomy
+from hirestream.topics.payloads import override_fields
 from hirestream.web.auth import principal, requires
 from hirestream.web.backend import BACKEND
 from hirestream.web.commands import (
@@ -14,24 +15,25 @@ from hirestream.web.commands import (
     command_id_for,
     execute,
     idempotency_key,
+    path_id,
     read_json,
 )
 from hirestream.web.errors import json_response
 from hirestream.web.routing import owner_or_forward
-from hirestream.web.validation import override_input
 from hirestream.web.views.interviews import owned_record
 
 
 @requires("interview:update")
 async def apply_override(request: web.Request) -> web.Response:
+    interview_id = path_id(request)
     body, raw = await read_json(request)
-    patch = override_input(body, role_families())
+    patch = override_fields(body, role_families())
     tenant = principal(request).tenant_id
     command = build_command(
         request,
         kind="interview.override",
         command_id=command_id_for(tenant, idempotency_key(request)),
-        interview_id=request.match_info["id"],
+        interview_id=interview_id,
         payload=patch,
         raw_body=raw,
     )
@@ -43,7 +45,7 @@ async def apply_override(request: web.Request) -> web.Response:
 
 @requires("interview:read")
 async def list_overrides(request: web.Request) -> web.Response:
-    found = await owned_record(request, request.match_info["id"])
+    found = await owned_record(request, path_id(request))
     if isinstance(found, web.Response):
         return found
     return json_response(found.get("overrides", []))

@@ -4,6 +4,7 @@ purge. The records are the same ones ``GET /interviews/:id`` shows."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -12,20 +13,19 @@ from aiohttp import web
 from hirestream.agents.interviews.lifecycle import validation_now
 from hirestream.agents.planner.agent import run_id
 from hirestream.agents.workflow.transitions import integration_state
-from hirestream.store import audit
+from hirestream.tenancy import derived_id
+from hirestream.topics.payloads import create_fields, update_fields
 from hirestream.web import payloads
 from hirestream.web.auth import principal, requires
 from hirestream.web.commands import (
+    NOT_FOUND,
     build_command,
     command_id_for,
     execute,
     idempotency_key,
     read_json,
 )
-from hirestream.web.errors import Problem, json_response, request_id_of
-from hirestream.web.payloads import NOT_FOUND
-from hirestream.web.validation import create_input, update_input
-from hirestream.web.views.apikeys import POOL
+from hirestream.web.errors import Problem, json_response
 from hirestream.web.views.interviews import CALLBACK_HTTP_HOSTS, DATA_KEYS, owned_record
 
 _EXTERNAL = uuid.UUID("5d1c7f0e-2a61-4c55-9a3b-8e2f6b0d7c41")
@@ -36,14 +36,14 @@ MESSAGES = {
 }
 
 
+_RUN_ID = re.compile(r"^run_[0-9a-f]{32}$")
+
+
 def interview_id_of(run: str) -> str:
     """The interview a ``runId`` names (``run_`` + the interview id's 32 hex digits)."""
-    try:
-        if not run.startswith("run_"):
-            raise ValueError(run)
-        return str(uuid.UUID(hex=run[4:]))
-    except ValueError as exc:
-        raise NOT_FOUND from exc
+    if _RUN_ID.fullmatch(run.lower()) is None:
+        raise NOT_FOUND
+    return str(uuid.UUID(hex=run[4:]))
 
 
 def _summary(record: dict[str, Any]) -> dict[str, Any]:
@@ -70,18 +70,16 @@ async def create(request: web.Request) -> web.Response:
     """201 with the new interview; the same ``externalId`` again (any body) → 200 with the
     first answer."""
     body, raw = await read_json(request)
-    fields = create_input(body, http_hosts=request.app[CALLBACK_HTTP_HOSTS], required=False)
+    fields = create_fields(body, http_hosts=request.app[CALLBACK_HTTP_HOSTS], required=False)
     tenant = principal(request).tenant_id
     external = fields.get("externalId")
     if external:
-        command_id = str(uuid.uuid5(_EXTERNAL, f"{tenant}\n{external}"))
-        interview_id = str(uuid.uuid5(_EXTERNAL, f"interview\n{command_id}"))
+        command_id = derived_id(_EXTERNAL, "external", tenant, external)
+        interview_id = derived_id(_EXTERNAL, "interview", command_id)
     else:
         key = idempotency_key(request)
         command_id = command_id_for(tenant, key)
-        interview_id = (
-            str(uuid.uuid5(_EXTERNAL, f"interview\n{command_id}")) if key else str(uuid.uuid4())
-        )
+        interview_id = derived_id(_EXTERNAL, "interview", command_id) if key else str(uuid.uuid4())
     payload = await payloads.creation(request.app[DATA_KEYS], tenant, interview_id, fields, body)
     fingerprint_body = f"external:{external}".encode() if external else raw
     command = build_command(
@@ -139,11 +137,7 @@ async def cancel(request: web.Request) -> web.Response:
 @requires("interview:update")
 async def supply_info(request: web.Request) -> web.Response:
     body, raw = await read_json(request)
-    if isinstance(body, dict) and "status" in body:
-        raise Problem(
-            400, ["status cannot be set here: supply the missing fields"], code="validation_failed"
-        )
-    fields = update_input(body, http_hosts=request.app[CALLBACK_HTTP_HOSTS])
+    fields = update_fields(body, http_hosts=request.app[CALLBACK_HTTP_HOSTS], allow_status=False)
     tenant = principal(request).tenant_id
     interview_id = interview_id_of(request.match_info["runId"])
     public = await payloads.changes(request.app[DATA_KEYS], tenant, interview_id, fields, body)
@@ -183,23 +177,12 @@ async def revise_plan(request: web.Request) -> web.Response:
 
 @requires("interview:delete")
 async def purge_candidate_data(request: web.Request) -> web.Response:
-    """Destroy the interview's data key (every sealed copy of the name, email, résumé and
-    profile on every topic becomes unreadable), drop the sealed copies from the record, and
-    write an audit entry. Keeps the assessment, skills and counts."""
-    who = principal(request)
+    """The interview agent drops the sealed copies from the record, then destroys the data
+    key (every sealed copy of the name, email, résumé and profile on every topic becomes
+    unreadable) and writes an audit entry. Keeps the assessment, skills and counts."""
     interview_id = interview_id_of(request.match_info["runId"])
-    # The record first (404 for none or another tenant's; idempotent), then the key: a purge
-    # answered with an error has destroyed nothing, and retrying it is safe.
     summary = await _act(request, "interview.purge", {}, b"")
-    destroyed = await request.app[DATA_KEYS].destroy(who.tenant_id, interview_id)
-    await audit.write(
-        request.app[POOL],
-        tenant_id=who.tenant_id,
-        actor=who.actor_id,
-        action="candidate_data.purged",
-        target=interview_id,
-        details={"dataKeyDestroyed": destroyed, "requestId": request_id_of(request)},
-    )
+    request.app[DATA_KEYS].forget(principal(request).tenant_id, interview_id)
     return json_response({**summary, "purged": True})
 
 

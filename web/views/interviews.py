@@ -10,21 +10,23 @@ from hirestream.agents.interviews.decide import counts_view
 from hirestream.privacy import unseal_fields
 from hirestream.store.datakeys import DataKeys
 from hirestream.tables.queries import Entry, select
+from hirestream.topics.payloads import create_fields, update_fields
 from hirestream.web import payloads, render
 from hirestream.web.auth import principal, requires
 from hirestream.web.backend import BACKEND
 from hirestream.web.commands import (
+    NOT_FOUND,
     build_command,
     command_id_for,
     execute,
     idempotency_key,
     new_interview_id,
+    path_id,
     read_json,
 )
 from hirestream.web.errors import Problem, json_response
-from hirestream.web.payloads import NOT_FOUND
 from hirestream.web.routing import owner_or_forward
-from hirestream.web.validation import create_input, list_query, update_input
+from hirestream.web.validation import list_query
 
 DATA_KEYS: web.AppKey[DataKeys] = web.AppKey("data_keys", DataKeys)
 CALLBACK_HTTP_HOSTS: web.AppKey[frozenset[str]] = web.AppKey("callback_http_hosts", frozenset)
@@ -48,7 +50,7 @@ async def owned_record(request: web.Request, interview_id: str) -> dict[str, Any
 @requires("interview:create")
 async def create_interview(request: web.Request) -> web.Response:
     body, raw = await read_json(request)
-    fields = create_input(body, http_hosts=request.app[CALLBACK_HTTP_HOSTS])
+    fields = create_fields(body, http_hosts=request.app[CALLBACK_HTTP_HOSTS])
     tenant = principal(request).tenant_id
     key = idempotency_key(request)
     command_id = command_id_for(tenant, key)
@@ -71,9 +73,9 @@ async def create_interview(request: web.Request) -> web.Response:
 @requires("interview:update")
 async def update_interview(request: web.Request) -> web.Response:
     body, raw = await read_json(request)
-    fields = update_input(body, http_hosts=request.app[CALLBACK_HTTP_HOSTS])
+    interview_id = path_id(request)
+    fields = update_fields(body, http_hosts=request.app[CALLBACK_HTTP_HOSTS])
     tenant = principal(request).tenant_id
-    interview_id = request.match_info["id"]
     payload = await payloads.changes(request.app[DATA_KEYS], tenant, interview_id, fields, body)
     command = build_command(
         request,
@@ -94,7 +96,7 @@ async def delete_interview(request: web.Request) -> web.Response:
         request,
         kind="interview.delete",
         command_id=command_id_for(tenant, idempotency_key(request)),
-        interview_id=request.match_info["id"],
+        interview_id=path_id(request),
         payload={},
         raw_body=b"",
     )
@@ -104,7 +106,7 @@ async def delete_interview(request: web.Request) -> web.Response:
 
 @requires("interview:read")
 async def get_interview(request: web.Request) -> web.Response:
-    found = await owned_record(request, request.match_info["id"])
+    found = await owned_record(request, path_id(request))
     if isinstance(found, web.Response):
         return found
     return json_response(render.full(found, await payloads.opened(request.app[DATA_KEYS], found)))
@@ -113,7 +115,7 @@ async def get_interview(request: web.Request) -> web.Response:
 @requires("interview:read")
 async def get_plan(request: web.Request) -> web.Response:
     """The interview's current plan; 404 (code ``plan_not_generated``) until there is one."""
-    found = await owned_record(request, request.match_info["id"])
+    found = await owned_record(request, path_id(request))
     if isinstance(found, web.Response):
         return found
     if found.get("plan") is None:

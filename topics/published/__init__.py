@@ -1,0 +1,1 @@
+"""The JSON Schemas of every command and event, written by ``hirestream.topics.schemas``."""
