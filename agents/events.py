@@ -27,7 +27,7 @@ def command_id(tenant_id: str, event_id: str, agent: str) -> str:
 
 
 @dataclass
-class Reply:
+class CommandSender:
     """Sends an agent's command about the interview of an event (``commands_topic``: the
     internal command topic)."""
 

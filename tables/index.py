@@ -7,13 +7,13 @@ write (``note``). Search text (which needs personal fields opened) is cached per
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from hirestream.tables.queries import Entry
 
 
-def entry_of(record: dict[str, Any]) -> Entry:
+def entry_of(record: Mapping[str, Any]) -> Entry:
     return Entry(
         interview_id=record["id"],
         created_at=record["createdAt"],
@@ -36,12 +36,12 @@ class TenantIndex:
     def is_built(self, tenant_id: str) -> bool:
         return tenant_id in self._entries
 
-    def build(self, tenant_id: str, records: Iterable[dict[str, Any]]) -> None:
+    def build(self, tenant_id: str, records: Iterable[Mapping[str, Any]]) -> None:
         self._entries[tenant_id] = {
             r["id"]: entry_of(r) for r in records if not r.get("deleted", False)
         }
 
-    def note(self, tenant_id: str, record: dict[str, Any]) -> None:
+    def note(self, tenant_id: str, record: Mapping[str, Any]) -> None:
         """Reflect one written record, if this tenant's index is built."""
         entries = self._entries.get(tenant_id)
         if entries is None:

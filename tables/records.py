@@ -17,9 +17,64 @@ bookkeeping.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Required, TypedDict, cast
 
 from hirestream.topics.vocabulary import PERSONAL_FIELDS
+
+
+class InterviewRecord(TypedDict, total=False):
+    """An interview as stored in the ``interviews`` table.
+
+    A TypedDict, not a class: the record is JSON in the changelog, in events and in replies,
+    and a TypedDict is that JSON as it is — no conversion at any boundary, orjson writes it as
+    it stands — while the type checker still knows every field. ``Required`` fields are on
+    every record, tombstones included."""
+
+    id: Required[str]
+    tenantId: Required[str]
+    version: Required[int]
+    createdAt: Required[str]
+    updatedAt: Required[str]
+    status: Required[str]
+    workflowState: str | None
+    deleted: bool
+    # content (docs/api.md §3); the candidate's personal fields only ever sealed
+    position: str | None
+    level: str | None
+    skills: list[str]
+    jobDescription: str | None
+    qualifications: list[str]
+    scheduledAt: str | None
+    duration: int
+    callbackUrl: str | None
+    externalId: str | None
+    candidateRef: str | None
+    companyName: str | None
+    sealed: dict[str, str]
+    # canonicalisation, enrichment, overrides (docs/api.md §3, §5)
+    rawPayload: dict[str, Any]
+    canonicalPayload: dict[str, Any]
+    diffReport: dict[str, dict[str, Any]]
+    unknownSkills: list[str]
+    unknownTitle: str | None
+    candidateClaimedSkills: list[str]
+    candidateEvidencedSkills: list[str]
+    candidateDemonstratedSkills: list[str]
+    enrichment: dict[str, Any]
+    overrides: list[dict[str, Any]]
+    # the workflow (docs/api.md §4, §5)
+    validation: dict[str, Any] | None
+    plan: dict[str, Any] | None
+    planId: str | None
+    runId: str | None
+    revisionNotes: list[str]
+    rejectionFeedback: str | None
+    candidatePurgedAt: str
+    # the agent's bookkeeping: never shown, never in an event
+    applied: list[dict[str, Any]]  # the last commands applied (decide.Applied)
+    offsets: dict[str, int]  # per command topic, the offset of the last command taken in
+    sequence: int  # the sequence number of the last event published about the interview
+
 
 #: The seed's POST /interviews response and list item fields.
 SUMMARY_FIELDS = (
@@ -96,6 +151,12 @@ LIST_FIELDS = (
 )
 
 
+def with_fields(record: InterviewRecord, fields: Mapping[str, Any]) -> InterviewRecord:
+    """A new record: ``record`` with ``fields`` set (the untyped results of the pure
+    functions that compute some fields, such as canonicalisation)."""
+    return cast(InterviewRecord, {**record, **fields})
+
+
 def compact_raw(raw: Mapping[str, Any]) -> dict[str, Any]:
     """``rawPayload`` as stored: the job description only where it is not the field itself."""
     stored = dict(raw)
@@ -139,6 +200,15 @@ def public_record(record: Mapping[str, Any]) -> dict[str, Any]:
     if record.get("deleted"):
         public["deleted"] = True
     return public
+
+
+def last_offset(state: Mapping[str, Any] | None, source: str) -> int:
+    """The offset of the last command from ``source`` a record (or a tenant's counts) took in:
+    the bookkeeping that makes a redelivered command recognisable."""
+    if state is None:
+        return -1
+    offset: int = state.get("offsets", {}).get(source, -1)
+    return offset
 
 
 def owned(record: Mapping[str, Any] | None, tenant_id: str) -> bool:

@@ -1,5 +1,5 @@
 """How long the command log keeps an outcome: ``Idempotency-Key`` replays are answered for a
-retention period (24 h by default, API.md §1), then the entry is deleted.
+retention period (24 h by default, docs/api.md §1), then the entry is deleted.
 
 Deletions must happen inside the agent, while it processes a command of the same tenant (a
 table write goes to the partition of the event being processed, and a tenant lives on one

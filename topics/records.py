@@ -54,13 +54,15 @@ class Command(TypedDict):
 
 
 class Outcome(TypedDict):
+    """The answer to a command: applied (``result``, the record) or not (``code``)."""
+
     ok: bool
-    httpStatus: int
+    result: NotRequired[str]  # created | updated | deleted | unchanged | existing
+    record: NotRequired[dict[str, Any]]  # the interview after the command (not when deleted)
     replayed: NotRequired[bool]  # answered from an earlier time the command was applied
-    record: NotRequired[dict[str, Any]]
-    code: NotRequired[str]
-    message: NotRequired[str]
-    errors: NotRequired[list[str]]  # validation: one message per bad field
+    code: NotRequired[str]  # why not: not_found, invalid_transition, validation_failed, ...
+    details: NotRequired[dict[str, Any]]  # what the code needs (state, action, errors, ...)
+    reason: NotRequired[str]  # the same, as one line
 
 
 class Event(TypedDict):
@@ -75,12 +77,28 @@ class Event(TypedDict):
     record: dict[str, Any]
 
 
-def accepted(record: dict[str, Any], http_status: int) -> Outcome:
-    return {"ok": True, "httpStatus": http_status, "record": record}
+def accepted(result: str, record: dict[str, Any] | None, *, replayed: bool = False) -> Outcome:
+    outcome: Outcome = {"ok": True, "result": result}
+    if record is not None:
+        outcome["record"] = record
+    if replayed:
+        outcome["replayed"] = True
+    return outcome
 
 
-def rejected(http_status: int, code: str, message: str) -> Outcome:
-    return {"ok": False, "httpStatus": http_status, "code": code, "message": message}
+def rejected(code: str, details: dict[str, Any] | None = None) -> Outcome:
+    details = details or {}
+    return {"ok": False, "code": code, "details": details, "reason": reason_of(code, details)}
+
+
+def reason_of(code: str, details: dict[str, Any]) -> str:
+    """A rejection in one line, for logs and dead letters: the code and its details."""
+    if not details:
+        return code
+    if "errors" in details:
+        return f"{code}: {'; '.join(map(str, details['errors']))}"
+    shown = ", ".join(f"{k} {v}" for k, v in details.items())
+    return f"{code}: {shown}"
 
 
 def system_command(

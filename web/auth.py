@@ -1,4 +1,4 @@
-"""Authentication and permission checks (API.md §2).
+"""Authentication and permission checks (docs/api.md §2).
 
 Two ways in: ``Authorization: Bearer <jwt>`` or ``X-API-Key`` + ``X-Tenant-ID``. An
 ``X-Tenant-ID`` that is not a well-formed tenant id (``hirestream.tenancy.is_tenant_id``) is 401

@@ -22,6 +22,7 @@ from hirestream.topics.records import Command, Outcome
 from hirestream.web.auth import principal
 from hirestream.web.backend import BACKEND
 from hirestream.web.errors import Problem, request_id_of
+from hirestream.web.outcomes import problem_of
 
 _NAMESPACE = uuid.UUID("6f1f4a0e-7a51-4d0e-9a53-2b0f7c1d9e11")
 COMMAND_TIMEOUT: web.AppKey[float] = web.AppKey("command_timeout", float)
@@ -106,7 +107,7 @@ def build_command(
 
 
 async def execute(request: web.Request, command: Command) -> Outcome:
-    """Send the command and wait; a typed rejection becomes its HTTP error."""
+    """Send the command and wait; a rejection becomes its HTTP error (``web.outcomes``)."""
     try:
         outcome = await request.app[BACKEND].send(command, request.app[COMMAND_TIMEOUT])
     except CommandTooLarge as exc:
@@ -124,6 +125,5 @@ async def execute(request: web.Request, command: Command) -> Outcome:
             extra={"commandId": command["commandId"]},
         ) from exc
     if not outcome["ok"]:
-        message: str | list[str] = outcome.get("errors") or outcome.get("message", "Rejected")
-        raise Problem(outcome["httpStatus"], message, code=outcome.get("code"))
+        raise problem_of(outcome)
     return outcome

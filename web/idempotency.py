@@ -1,4 +1,4 @@
-"""``Idempotency-Key`` for writes that are not Kafka commands (API.md §1): ``@idempotent``.
+"""``Idempotency-Key`` for writes that are not Kafka commands (docs/api.md §1): ``@idempotent``.
 
 A handler that writes to the configuration store directly opts in with
 ``@idempotent("<label>")`` (under ``@requires``). With an ``Idempotency-Key`` header (1–255

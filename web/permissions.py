@@ -1,4 +1,4 @@
-"""Permissions and the role table (API.md §2). Pure."""
+"""Permissions and the role table (docs/api.md §2). Pure."""
 
 from __future__ import annotations
 

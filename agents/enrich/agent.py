@@ -15,7 +15,7 @@ from typing import Any
 import faust
 
 from hirestream.agents.enrich.findings import find, next_state, seen
-from hirestream.agents.events import Reply
+from hirestream.agents.events import CommandSender
 from hirestream.tables.keys import tenant_key
 from hirestream.tables.limits import fits
 from hirestream.topics import codec
@@ -46,7 +46,7 @@ class Enricher:
         else:  # bounded by construction (findings.py); never let one tenant stop the worker
             log.error("event=enrich.state_too_large tenant=%s offset=%s", tenant, offset)
         if findings.resolved_anything:
-            await Reply(self.commands_topic, "enricher").send(
+            await CommandSender(self.commands_topic, "enricher").send(
                 event, "interview.enrich", findings.command_payload()
             )
         log.info(

@@ -31,21 +31,17 @@ import faust
 import orjson
 
 from hirestream.agents.enrich.canonical import role_families
-from hirestream.agents.interviews.decide import (
-    Decision,
-    already_applied,
-    count_change,
-    decide,
-)
+from hirestream.agents.interviews.decide import Decision, already_applied, decide, outcome_of
 from hirestream.clock import now_iso
 from hirestream.personal import sealed_payload
 from hirestream.replies import CORRELATION_ID, REPLY_TO
 from hirestream.store import audit
 from hirestream.store.agent_store import AgentStore
+from hirestream.tables.counts import count_change
 from hirestream.tables.declare import Tables
 from hirestream.tables.keys import command_key, record_key, tenant_key
 from hirestream.tables.limits import MAX_VALUE_BYTES, fits
-from hirestream.tables.records import public_record
+from hirestream.tables.records import InterviewRecord, public_record
 from hirestream.tables.retention import CommandLogRetention
 from hirestream.tenancy import is_tenant_id
 from hirestream.topics import codec
@@ -83,7 +79,7 @@ class NotApplied(Exception):
     """A command refused before ``decide``: answered and dead-lettered."""
 
     def __init__(self, outcome: Outcome, command: Command | None = None) -> None:
-        super().__init__(outcome.get("message", ""))
+        super().__init__(outcome.get("reason", ""))
         self.outcome = outcome
         self.command = command
 
@@ -95,7 +91,7 @@ class InterviewAgent:
     tables: Tables
     event_topics: dict[str, Any]
     dead_letters: Any
-    on_record: Callable[[str, dict[str, Any]], None]
+    on_record: Callable[[str, InterviewRecord], None]
     app: faust.App
     retention: CommandLogRetention
     store: AgentStore
@@ -127,57 +123,48 @@ class InterviewAgent:
                 timestamp_ms=message.timestamp_ms,
             )
         except Malformed as exc:
-            raise NotApplied(rejected(400, "malformed_command", str(exc))) from exc
+            raise NotApplied(rejected("malformed_command", {"problem": str(exc)})) from exc
         tenant, command_id = command["tenantId"], command["commandId"]
         log_key = command_key(tenant, command_id)
         prior = self.tables.command_log.get(log_key)
         if prior is not None:
             if prior["fingerprint"] != command["fingerprint"]:
-                outcome = rejected(
-                    422,
-                    "idempotency_key_reused",
-                    "Idempotency-Key was already used with a different request",
-                )
-                raise NotApplied(outcome, command)
+                raise NotApplied(rejected("idempotency_key_reused"), command)
             return cast(Outcome, {**prior["outcome"], "replayed": True})
         key_of_record = record_key(tenant, command["interviewId"])
         record = self.tables.interviews.get(key_of_record)
         if record is not None and record.get("tenantId") != tenant:
-            raise NotApplied(rejected(404, "not_found", "Interview not found"), command)
+            raise NotApplied(rejected("not_found"), command)
         if not already_applied(record, message.offset, source):
             command = await self._prepared(command)
         enrichment = self.tables.enrichment.get(tenant_key(tenant)) or {}
         decision = decide(
             record, command, message.offset, enrichment.get("cooccurrence"), source=source
         )
-        if not decision.outcome["ok"]:
-            raise NotApplied(decision.outcome, command)
+        outcome = outcome_of(decision)
+        if not outcome["ok"]:
+            raise NotApplied(outcome, command)
         log_entry = {
             "fingerprint": command["fingerprint"],
-            "outcome": decision.outcome,
+            "outcome": outcome,
             "at": command["issuedAt"],
         }
         if decision.record is not None and not fits(decision.record, log_entry):
-            outcome = rejected(
-                413,
-                "record_too_large",
-                f"The interview would exceed {MAX_VALUE_BYTES} bytes: shorten its content",
-            )
-            raise NotApplied(outcome, command)
+            raise NotApplied(rejected("record_too_large", {"limit": MAX_VALUE_BYTES}), command)
         await self._apply(command, key_of_record, decision)
         self.tables.command_log[log_key] = log_entry
         self._forget_old_commands(tenant, log_key, command["issuedAt"])
         if decision.replayed:
-            return cast(Outcome, {**decision.outcome, "replayed": True})
+            return outcome
         log.info(
-            "event=command.decided tenant=%s command=%s request=%s type=%s status=%s",
+            "event=command.decided tenant=%s command=%s request=%s type=%s result=%s",
             tenant,
             command_id,
             command["requestId"],
             command["type"],
-            decision.outcome["httpStatus"],
+            decision.result,
         )
-        return decision.outcome
+        return outcome
 
     async def _prepared(self, command: Command) -> Command:
         """The command with its payload checked and cleaned, plain personal fields sealed."""
@@ -186,8 +173,8 @@ class InterviewAgent:
                 command, role_families=role_families(), http_hosts=self.http_hosts
             )
         except Invalid as invalid:
-            outcome = rejected(400, "validation_failed", "; ".join(invalid.messages))
-            raise NotApplied({**outcome, "errors": invalid.messages}, command) from invalid
+            outcome = rejected("validation_failed", {"errors": invalid.messages})
+            raise NotApplied(outcome, command) from invalid
         if command["type"] == "interview.create":
             payload = {
                 k: v for k, v in payload.items() if k not in PERSONAL_FIELDS or v is not None
@@ -207,7 +194,14 @@ class InterviewAgent:
             self.tables.interviews[key_of_record] = decision.record
             self.on_record(tenant, decision.record)
         if decision.applied is not None:
-            counts = count_change(self.tables.counts.get(tenant_key(tenant)), decision.applied)
+            applied = decision.applied
+            counts = count_change(
+                self.tables.counts.get(tenant_key(tenant)),
+                source=applied.source,
+                offset=applied.offset,
+                status_before=applied.status_before,
+                status_after=applied.status_after,
+            )
             if counts is not None:
                 self.tables.counts[tenant_key(tenant)] = counts
         record = decision.record or self.tables.interviews.get(key_of_record)
@@ -275,24 +269,29 @@ class InterviewAgent:
     async def dead_letter(
         self, message: Message, outcome: Outcome, command: Command | None
     ) -> None:
-        """Copy the message as it came to the dead-letter topic, with why and whence."""
-        reason = f"{outcome.get('code', 'rejected')}: {outcome.get('message', '')}"
+        """Copy the message as it came (key, value, headers) to the dead-letter topic, with why
+        and whence: where it was read, and where it was first written when it was moved."""
+        reason = outcome.get("reason") or outcome.get("code", "rejected")
+        command_id = command["commandId"] if command else readable_command_id(message.value)
         tenant = command["tenantId"] if command else None
         if tenant is None and message.key and is_tenant_id(message.key.decode(errors="replace")):
             tenant = message.key.decode()
-        headers = dead_letter_headers(
+        ours = dead_letter_headers(
             reason[:1000],
             message.source,
             dead_lettered_at=now_iso(),
-            command_id=command["commandId"] if command else None,
+            command_id=command_id,
             tenant_id=tenant,
         )
-        await self.dead_letters.send(key=message.key, value=message.value or b"", headers=headers)
+        kept = [(k, v) for k, v in message.headers.items() if k not in dict(ours)]
+        await self.dead_letters.send(
+            key=message.key, value=message.value or b"", headers=ours + kept
+        )
         log.warning(
             "event=command.dead_lettered tenant=%s command=%s topic=%s partition=%s offset=%s "
             "reason=%s",
             tenant or "-",
-            command["commandId"] if command else "-",
+            command_id or "-",
             message.topic,
             message.partition,
             message.offset,
@@ -312,6 +311,18 @@ class InterviewAgent:
             timestamp=None,
             headers=[(CORRELATION_ID, headers.get(CORRELATION_ID, b""))],
         )
+
+
+def readable_command_id(raw: bytes | None) -> str | None:
+    """The ``commandId`` of a command whose envelope was refused, when it has a sane one."""
+    try:
+        value = codec.loads(raw)
+    except codec.MalformedMessage:
+        return None
+    found = value.get("commandId")
+    if isinstance(found, str) and 0 < len(found) <= 200 and found.isprintable():
+        return found
+    return None
 
 
 def install(app: faust.App, commands: Any, step: InterviewAgent) -> Any:
@@ -339,7 +350,7 @@ def install(app: faust.App, commands: Any, step: InterviewAgent) -> Any:
                     raw.partition,
                     raw.offset,
                 )
-                outcome = rejected(500, "internal_error", f"command failed: {type(exc).__name__}")
+                outcome = rejected("internal_error", {"error": type(exc).__name__})
                 try:
                     await step.dead_letter(message, outcome, None)
                 except Exception:

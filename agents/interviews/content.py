@@ -1,4 +1,4 @@
-"""An interview's content as the API shows it after canonicalisation (API.md §3, §5). Pure.
+"""An interview's content as the API shows it after canonicalisation (docs/api.md §3, §5). Pure.
 
 The agent calls ``canonical_content`` on create, whenever a content field changes, when the
 background enricher resolves unknown terms, and when a recruiter override is applied. Its
@@ -18,7 +18,7 @@ from typing import Any
 
 from hirestream.agents.enrich.canonical import apply_override, canonical_skill, canonicalise
 from hirestream.agents.enrich.graph import related_skills
-from hirestream.tables.records import compact_raw, full_raw
+from hirestream.tables.records import InterviewRecord, compact_raw, full_raw
 
 
 def _enriched_raw(
@@ -56,7 +56,7 @@ def canonical_content(
     *,
     has_resume: bool,
     resume_skills: dict[str, list[str]] | None,
-    previous: dict[str, Any] | None = None,
+    previous: InterviewRecord | None = None,
     enrichment: Mapping[str, Any] | None = None,
     overrides: Sequence[Mapping[str, Any]] = (),
     cooccurrence: Mapping[str, Mapping[str, int]] | None = None,
@@ -111,7 +111,7 @@ def resume_skills(skills: list[str], resume: str) -> dict[str, list[str]]:
 
 
 def recanonicalised(
-    record: dict[str, Any], cooccurrence: Mapping[str, Mapping[str, int]] | None = None
+    record: InterviewRecord, cooccurrence: Mapping[str, Mapping[str, int]] | None = None
 ) -> dict[str, Any]:
     """The canonicalisation fields of ``record`` computed again from what it holds."""
     return canonical_content(

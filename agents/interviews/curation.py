@@ -1,5 +1,5 @@
 """Recruiter overrides and background enrichment of an interview's canonical content
-(API.md §5). Pure; called by ``decide``.
+(docs/api.md §5). Pure; called by ``decide``.
 
 An override is an immutable patch ``{id, interviewId, actor, createdAt, addSkills, removeSkills,
 roleFamily, reason, before, after}`` appended to the record's ``overrides``; canonical content
@@ -16,6 +16,7 @@ from typing import Any
 from hirestream.agents.enrich.canonical import apply_override
 from hirestream.agents.interviews.content import recanonicalised
 from hirestream.agents.workflow.transitions import EDITABLE_STATES
+from hirestream.tables.records import InterviewRecord, with_fields
 from hirestream.topics.records import Command
 
 
@@ -29,10 +30,10 @@ def _summary(record: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def with_override(
-    record: dict[str, Any],
+    record: InterviewRecord,
     command: Command,
     cooccurrence: Mapping[str, Mapping[str, int]] | None,
-) -> dict[str, Any]:
+) -> InterviewRecord:
     """The record with the command's override patch applied (state already checked)."""
     body = command["payload"]
     patch: dict[str, Any] = {
@@ -46,8 +47,8 @@ def with_override(
         "reason": body.get("reason"),
         "before": _summary(record),
     }
-    new = {**record, "overrides": [*record.get("overrides", []), patch]}
-    new.update(recanonicalised(new, cooccurrence))
+    new: InterviewRecord = {**record, "overrides": [*record.get("overrides", []), patch]}
+    new = with_fields(new, recanonicalised(new, cooccurrence))
     new["overrides"][-1] = {**patch, "after": _summary(new)}
     return new
 
@@ -64,10 +65,10 @@ def merged_enrichment(
 
 
 def with_enrichment(
-    record: dict[str, Any],
+    record: InterviewRecord,
     command: Command,
     cooccurrence: Mapping[str, Mapping[str, int]] | None,
-) -> dict[str, Any] | None:
+) -> InterviewRecord | None:
     """The record with the enricher's findings folded in, or None when nothing changes
     (nothing new, or the interview is past the point where its content may change)."""
     if record.get("workflowState") not in EDITABLE_STATES:
@@ -75,6 +76,5 @@ def with_enrichment(
     enrichment = merged_enrichment(record.get("enrichment"), command["payload"])
     if enrichment == (record.get("enrichment") or {"skills": {}}):
         return None
-    new = {**record, "enrichment": enrichment}
-    new.update(recanonicalised(new, cooccurrence))
-    return new
+    new: InterviewRecord = {**record, "enrichment": enrichment}
+    return with_fields(new, recanonicalised(new, cooccurrence))

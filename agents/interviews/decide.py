@@ -1,9 +1,15 @@
 """Decisions of the interview agent, as plain functions (no Faust, no I/O).
 
 ``decide(record, command, offset)`` returns what to do with one command: the new record (or
-None when nothing changes), the outcome to answer with, and the events to publish, in order.
-It is deterministic — every timestamp comes from the command — so a command replayed after a
-crash decides the same way.
+None when nothing changes), the events to publish, in order, and the domain outcome — a
+``Result`` (created, updated, deleted, unchanged, existing) or a ``Rejection`` with a code and
+its details. Turning those into HTTP statuses and words is the web layer's business
+(``web/outcomes.py``). It is deterministic — every timestamp comes from the command — so a
+command replayed after a crash decides the same way.
+
+The model is state-stored: the record is the state, ``decide`` returns the next record itself
+(there is no separate ``apply(state, event)``), and the events are facts about that change
+for the other agents and for consumers.
 
 Idempotency under redelivery: the agent passes each command's source (the public or the
 internal command topic) and its offset there (a tenant lives on one partition of each, so
@@ -19,8 +25,8 @@ answered by the agent's command log, for the retention period.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, cast
 
 from hirestream.agents.interviews import lifecycle
 from hirestream.agents.interviews.content import canonical_content
@@ -30,7 +36,7 @@ from hirestream.agents.workflow.transitions import (
     IllegalTransition,
     allowed_actions,
 )
-from hirestream.tables.records import full_raw
+from hirestream.tables.records import InterviewRecord, full_raw, last_offset, with_fields
 from hirestream.topics.commands import raw_payload
 from hirestream.topics.records import Command, Outcome, accepted, rejected
 from hirestream.topics.vocabulary import PERSONAL_FIELDS, status_of
@@ -41,17 +47,39 @@ APPLIED_MEMORY = 32
 SOURCE = "commands"
 
 #: Content fields: editing one of them re-runs canonicalisation, validation and planning;
-#: after approval they are frozen (API.md §4).
+#: after approval they are frozen (docs/api.md §4).
 CONTENT_FIELDS = frozenset(
     {"skills", "jobDescription", "position", "level", "qualifications", "candidateResume"}
 )
 
-NOT_FOUND: Outcome = rejected(404, "not_found", "Interview not found")
-
-#: A user's ``status`` in PUT /interviews/:id, as a workflow action (API.md §4).
+#: A user's ``status`` in PUT /interviews/:id, as a workflow action (docs/api.md §4).
 STATUS_ACTIONS = {"approved": "approve", "rejected": "reject"}
 
 Cooccurrence = Mapping[str, Mapping[str, int]] | None
+
+#: What an applied command did: made the interview (or, for an override, a patch), changed
+#: it, deleted it, changed nothing, or found the partner's interview of that ``externalId``.
+Result = Literal["created", "updated", "deleted", "unchanged", "existing"]
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why a command is not applied: a code (``REJECTIONS``) and what the wording needs."""
+
+    code: str
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+#: Every rejection code ``decide`` gives, and what it means.
+REJECTIONS = {
+    "not_found": "no such interview in the tenant",
+    "already_exists": "an interview with this id exists",
+    "invalid_transition": "the action is not allowed in the state (details: state, action, "
+    "allowed)",
+    "status_not_settable": "a user may only set status approved or rejected (details: state, "
+    "status)",
+    "edit_with_status": "content and status changed in one request (details: state, status)",
+}
 
 
 @dataclass(frozen=True)
@@ -62,7 +90,7 @@ class Applied:
     offset: int  # where the command that changed the record stood on its source topic
     status_before: str | None  # None: the record did not exist
     status_after: str | None  # None: the record no longer exists
-    http_status: int
+    result: Result
     events: tuple[str, ...] = ()
     source: str = SOURCE
     first_sequence: int = 1  # the sequence number of the first of ``events``
@@ -74,7 +102,7 @@ class Applied:
             "source": self.source,
             "statusBefore": self.status_before,
             "statusAfter": self.status_after,
-            "httpStatus": self.http_status,
+            "result": self.result,
             "events": list(self.events),
             "firstSequence": self.first_sequence,
         }
@@ -86,7 +114,7 @@ class Applied:
             raw["offset"],
             raw["statusBefore"],
             raw["statusAfter"],
-            raw["httpStatus"],
+            raw["result"],
             tuple(raw.get("events", ())),
             raw.get("source", SOURCE),
             raw.get("firstSequence", 1),
@@ -95,11 +123,19 @@ class Applied:
 
 @dataclass(frozen=True)
 class Decision:
-    outcome: Outcome
-    record: dict[str, Any] | None = None  # the record to store; None: store nothing
+    """What to do with one command, and what to answer."""
+
+    result: Result | None = None  # None: rejected
+    rejection: Rejection | None = None
+    shown: InterviewRecord | None = None  # the record the answer shows (None: deleted)
+    record: InterviewRecord | None = None  # the record to store; None: store nothing
     events: tuple[str, ...] = ()  # the events to publish about the record, in order
     applied: Applied | None = None  # set when the command changed (or had changed) a record
     replayed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.rejection is None
 
     @property
     def first_sequence(self) -> int:
@@ -107,7 +143,16 @@ class Decision:
         return self.applied.first_sequence if self.applied is not None else 1
 
 
-def find_applied(record: dict[str, Any] | None, command_id: str) -> Applied | None:
+def outcome_of(decision: Decision) -> Outcome:
+    """The answer to the command, as it travels (``topics.records.Outcome``)."""
+    if decision.rejection is not None:
+        return rejected(decision.rejection.code, dict(decision.rejection.details))
+    assert decision.result is not None
+    shown = cast(dict[str, Any] | None, decision.shown)
+    return accepted(decision.result, shown, replayed=decision.replayed)
+
+
+def find_applied(record: InterviewRecord | None, command_id: str) -> Applied | None:
     if record is None:
         return None
     for raw in record.get("applied", []):
@@ -116,21 +161,13 @@ def find_applied(record: dict[str, Any] | None, command_id: str) -> Applied | No
     return None
 
 
-def _remember(record: dict[str, Any], applied: Applied) -> None:
+def _remember(record: InterviewRecord, applied: Applied) -> None:
     history = [*record.get("applied", []), applied.to_json()]
     record["applied"] = history[-APPLIED_MEMORY:]
 
 
-def _exists(record: dict[str, Any] | None) -> bool:
+def _exists(record: InterviewRecord | None) -> bool:
     return record is not None and not record.get("deleted", False)
-
-
-def last_offset(state: Mapping[str, Any] | None, source: str) -> int:
-    """The offset of the last command from ``source`` a record (or counts) took in."""
-    if state is None:
-        return -1
-    offset: int = state.get("offsets", {}).get(source, -1)
-    return offset
 
 
 def already_applied(record: Mapping[str, Any] | None, offset: int, source: str = SOURCE) -> bool:
@@ -139,7 +176,7 @@ def already_applied(record: Mapping[str, Any] | None, offset: int, source: str =
 
 
 def decide(
-    record: dict[str, Any] | None,
+    record: InterviewRecord | None,
     command: Command,
     offset: int,
     cooccurrence: Cooccurrence = None,
@@ -155,7 +192,13 @@ def decide(
         # time (or, applied so long ago that the record forgot it, as of now). A command sent
         # again under a new offset is the command log's business (Idempotency-Key, 24 h).
         previous = find_applied(record, command["commandId"]) or Applied(
-            command["commandId"], offset, record["status"], record["status"], 200, (), source
+            command["commandId"],
+            offset,
+            record["status"],
+            record["status"],
+            "unchanged",
+            (),
+            source,
         )
         return _replayed(record, previous)
     command = _without_plain_personal_fields(command)
@@ -163,15 +206,11 @@ def decide(
     if kind == "interview.create":
         decision = _create(record, command, offset, cooccurrence)
     elif record is None or not _exists(record):
-        decision = Decision(NOT_FOUND)
+        decision = _rejected("not_found")
     else:
-        handler = _HANDLERS.get(kind)
-        if handler is None:
-            return Decision(rejected(400, "unknown_command", f"Unknown command type {kind!r}"))
-        decision = handler(record, command, offset, cooccurrence)
+        decision = _HANDLERS[kind](record, command, offset, cooccurrence)
     if decision.record is not None:
         decision.record["offsets"] = {**decision.record.get("offsets", {}), source: offset}
-        decision.record.pop("offset", None)
     if decision.applied is not None and not decision.replayed:
         applied = replace(decision.applied, source=source)
         decision = replace(decision, applied=applied)
@@ -190,83 +229,70 @@ def _without_plain_personal_fields(command: Command) -> Command:
     return {**command, "payload": clean}
 
 
-def _replayed(record: dict[str, Any], previous: Applied) -> Decision:
+def _replayed(record: InterviewRecord, previous: Applied) -> Decision:
     """The record already carries this command: answer as the first time, store nothing,
     and publish its events again (consumers deduplicate on eventId)."""
-    body = {} if previous.http_status == 204 else record
-    return Decision(
-        accepted(body, previous.http_status), None, previous.events, previous, replayed=True
-    )
+    shown = None if previous.result == "deleted" else record
+    return Decision(previous.result, None, shown, None, previous.events, previous, replayed=True)
+
+
+def _rejected(code: str, **details: Any) -> Decision:
+    return Decision(rejection=Rejection(code, details))
 
 
 def _create(
-    record: dict[str, Any] | None, command: Command, offset: int, cooccurrence: Cooccurrence
+    record: InterviewRecord | None, command: Command, offset: int, cooccurrence: Cooccurrence
 ) -> Decision:
     if record is not None:
         external = command["payload"].get("externalId")
         if external and _exists(record) and record.get("externalId") == external:
             # The partner's idempotency key outlives the command log: the existing interview.
-            return Decision(accepted(record, 200), replayed=True)
-        return Decision(rejected(409, "already_exists", "An interview with this id already exists"))
+            return Decision("existing", shown=record, replayed=True)
+        return _rejected("already_exists")
     at = command["issuedAt"]
     payload = dict(command["payload"])
     raw = payload.pop("rawPayload", None) or raw_payload(payload)
     payload.pop("sealedCleared", None)
     resume_skills = payload.pop("resumeSkills", None)
-    new: dict[str, Any] = {
-        **payload,
-        **canonical_content(
-            raw,
-            has_resume="candidateResume" in payload.get("sealed", {}),
-            resume_skills=resume_skills,
-            cooccurrence=cooccurrence,
-        ),
-        "id": command["interviewId"],
-        "tenantId": command["tenantId"],
-        "version": 1,
-        "createdAt": at,
-        "updatedAt": at,
-        "deleted": False,
-        "workflowState": None,
-        "status": status_of(None),
-    }
+    new = cast(
+        InterviewRecord,
+        {
+            **payload,
+            **canonical_content(
+                raw,
+                has_resume="candidateResume" in payload.get("sealed", {}),
+                resume_skills=resume_skills,
+                cooccurrence=cooccurrence,
+            ),
+            "id": command["interviewId"],
+            "tenantId": command["tenantId"],
+            "version": 1,
+            "createdAt": at,
+            "updatedAt": at,
+            "deleted": False,
+            "workflowState": None,
+            "status": status_of(None),
+        },
+    )
     events = ("interview.created",)
     new["sequence"] = len(events)
-    applied = Applied(command["commandId"], offset, None, new["status"], 201, events)
+    applied = Applied(command["commandId"], offset, None, new["status"], "created", events)
     _remember(new, applied)
-    return Decision(accepted(new, 201), new, events, applied)
+    return Decision("created", None, new, new, events, applied)
 
 
-#: What people can do, in words; the other actions are the background agents' own.
-PEOPLE_ACTIONS = {
-    "approve": "approve the plan",
-    "reject": "reject the plan",
-    "revise": "revise the plan",
-    "info_supplied": "supply information",
-    "edit_content": "edit content",
-    "conduct": "start the session",
-    "assessment_approve": "approve the assessment",
-    "assessment_reject": "reject the assessment",
-    "retrigger_assessment": "re-run the assessment",
-    "cancel": "cancel",
-}
-
-
-def _not_allowed(illegal: IllegalTransition) -> Outcome:
-    """409 naming the current state and what a person may do in it."""
-    allowed = [PEOPLE_ACTIONS[a] for a in illegal.allowed_actions if a in PEOPLE_ACTIONS]
-    action = PEOPLE_ACTIONS.get(illegal.action, illegal.action)
-    return rejected(
-        409,
+def _not_allowed(illegal: IllegalTransition) -> Decision:
+    return _rejected(
         "invalid_transition",
-        f"Cannot {action}: the interview is in state {illegal.state or 'null'}; "
-        f"allowed actions: {', '.join(allowed) or 'none'}",
+        state=illegal.state,
+        action=illegal.action,
+        allowed=list(illegal.allowed_actions),
     )
 
 
 def _content_changes(
-    record: dict[str, Any], changes: dict[str, Any], cooccurrence: Cooccurrence
-) -> dict[str, Any]:
+    record: InterviewRecord, changes: dict[str, Any], cooccurrence: Cooccurrence
+) -> InterviewRecord:
     """``record`` with content ``changes`` (fields as validated, ``rawPayload`` as sent,
     ``sealed`` personal fields, ``sealedCleared``, ``resumeSkills``) applied and
     canonicalised again."""
@@ -274,7 +300,7 @@ def _content_changes(
     cleared = changes.pop("sealedCleared", [])
     raw_changes = changes.pop("rawPayload", None) or raw_payload(changes)
     resume_skills = changes.pop("resumeSkills", None)
-    new = {**record, **changes}
+    new = cast(InterviewRecord, {**record, **changes})
     if "sealed" in changes or cleared:
         sealed = {**record.get("sealed", {}), **changes.get("sealed", {})}
         new["sealed"] = {k: v for k, v in sealed.items() if k not in cleared}
@@ -282,7 +308,8 @@ def _content_changes(
         "candidateResume" in changes.get("sealed", {}) or "candidateResume" in cleared
     )
     if touches_content:
-        new.update(
+        new = with_fields(
+            new,
             canonical_content(
                 {**full_raw(record), **raw_changes},
                 has_resume="candidateResume" in new.get("sealed", {}),
@@ -291,7 +318,7 @@ def _content_changes(
                 enrichment=record.get("enrichment"),
                 overrides=record.get("overrides", []),
                 cooccurrence=cooccurrence,
-            )
+            ),
         )
     return new
 
@@ -304,7 +331,7 @@ def _touches_content(changes: Mapping[str, Any]) -> bool:
 
 
 def _update(
-    record: dict[str, Any], command: Command, offset: int, cooccurrence: Cooccurrence
+    record: InterviewRecord, command: Command, offset: int, cooccurrence: Cooccurrence
 ) -> Decision:
     changes = dict(command["payload"])
     requested_status = changes.pop("status", None)
@@ -313,29 +340,14 @@ def _update(
     if wants_status:
         action = STATUS_ACTIONS.get(requested_status)
         if action is None:
-            return Decision(
-                rejected(
-                    409,
-                    "invalid_transition",
-                    f"Cannot set status to {requested_status}: the interview is in state "
-                    f"{state or 'null'}; a user may only set status approved or rejected, "
-                    "from pending",
-                )
-            )
+            return _rejected("status_not_settable", state=state, status=requested_status)
         if _touches_content(changes):
-            return Decision(
-                rejected(
-                    409,
-                    "invalid_transition",
-                    f"Cannot edit content and set status to {requested_status} at once: the "
-                    f"interview is in state {state or 'null'}; send them separately",
-                )
-            )
+            return _rejected("edit_with_status", state=state, status=requested_status)
     events: tuple[str, ...] = ()
     if _touches_content(changes):
         step = lifecycle.content_edited(record)
         if step.illegal is not None:
-            return Decision(_not_allowed(step.illegal))
+            return _not_allowed(step.illegal)
         assert step.record is not None
         record_now, events = step.record, step.events
     else:
@@ -344,18 +356,18 @@ def _update(
     if wants_status:
         step = lifecycle.acted(new, {"action": STATUS_ACTIONS[requested_status]})
         if step.illegal is not None:
-            return Decision(_not_allowed(step.illegal))
+            return _not_allowed(step.illegal)
         assert step.record is not None
         new, events = step.record, events + step.events
-    return _changed(record, new, command, offset, 200, ("interview.updated", *events))
+    return _changed(record, new, command, offset, "updated", ("interview.updated", *events))
 
 
 def _changed(
-    record: dict[str, Any],
-    new: dict[str, Any],
+    record: InterviewRecord,
+    new: InterviewRecord,
     command: Command,
     offset: int,
-    http_status: int,
+    result: Result,
     events: tuple[str, ...],
 ) -> Decision:
     """A new version of an existing record."""
@@ -369,32 +381,32 @@ def _changed(
         offset,
         record["status"],
         new["status"],
-        http_status,
+        result,
         events,
         first_sequence=first,
     )
     _remember(new, applied)
-    return Decision(accepted(new, http_status), new, events, applied)
+    return Decision(result, None, new, new, events, applied)
 
 
-def _unchanged(record: dict[str, Any]) -> Decision:
-    return Decision(accepted(record, 200))
+def _unchanged(record: InterviewRecord) -> Decision:
+    return Decision("unchanged", shown=record)
 
 
-def _step(record: dict[str, Any], step: lifecycle.Step, command: Command, offset: int) -> Decision:
+def _step(record: InterviewRecord, step: lifecycle.Step, command: Command, offset: int) -> Decision:
     if step.illegal is not None:
-        return Decision(_not_allowed(step.illegal))
+        return _not_allowed(step.illegal)
     if step.record is None:
         return _unchanged(record)
-    return _changed(record, step.record, command, offset, 200, step.events)
+    return _changed(record, step.record, command, offset, "updated", step.events)
 
 
 def _delete(
-    record: dict[str, Any], command: Command, offset: int, cooccurrence: Cooccurrence
+    record: InterviewRecord, command: Command, offset: int, cooccurrence: Cooccurrence
 ) -> Decision:
     """Deleting keeps a tombstone without content (and without personal data), so replays and
     versions stay decidable."""
-    tombstone: dict[str, Any] = {
+    tombstone: InterviewRecord = {
         "id": record["id"],
         "tenantId": record["tenantId"],
         "version": record["version"] + 1,
@@ -413,80 +425,82 @@ def _delete(
         offset,
         record["status"],
         None,
-        204,
+        "deleted",
         events,
         first_sequence=tombstone["sequence"],
     )
     _remember(tombstone, applied)
-    return Decision(accepted({}, 204), tombstone, events, applied)
+    return Decision("deleted", None, None, tombstone, events, applied)
 
 
 def _override(
-    record: dict[str, Any], command: Command, offset: int, cooccurrence: Cooccurrence
+    record: InterviewRecord, command: Command, offset: int, cooccurrence: Cooccurrence
 ) -> Decision:
     state = record.get("workflowState")
     if state not in EDITABLE_STATES:
-        illegal = IllegalTransition(state, "apply an override", allowed_actions(state))
-        return Decision(_not_allowed(illegal))
+        illegal = IllegalTransition(state, "override", allowed_actions(state))
+        return _not_allowed(illegal)
     new = with_override(record, command, cooccurrence)
     step = lifecycle.content_edited(new)  # a pending plan is made again
     assert step.record is not None
-    return _changed(record, step.record, command, offset, 201, ("interview.updated", *step.events))
+    events = ("interview.updated", *step.events)
+    return _changed(record, step.record, command, offset, "created", events)
 
 
 def _enrich(
-    record: dict[str, Any], command: Command, offset: int, cooccurrence: Cooccurrence
+    record: InterviewRecord, command: Command, offset: int, cooccurrence: Cooccurrence
 ) -> Decision:
     """The background enricher's findings; a no-op (200, nothing stored) when they change
     nothing or come too late."""
     new = with_enrichment(record, command, cooccurrence)
     if new is None:
         return _unchanged(record)
-    return _changed(record, new, command, offset, 200, ("interview.updated",))
+    return _changed(record, new, command, offset, "updated", ("interview.updated",))
 
 
 def _validated(
-    record: dict[str, Any], command: Command, offset: int, cooccurrence: Cooccurrence
+    record: InterviewRecord, command: Command, offset: int, cooccurrence: Cooccurrence
 ) -> Decision:
     return _step(record, lifecycle.validated(record, command["payload"]), command, offset)
 
 
 def _plan_generated(
-    record: dict[str, Any], command: Command, offset: int, cooccurrence: Cooccurrence
+    record: InterviewRecord, command: Command, offset: int, cooccurrence: Cooccurrence
 ) -> Decision:
     return _step(record, lifecycle.plan_generated(record, command["payload"]), command, offset)
 
 
 def _workflow(
-    record: dict[str, Any], command: Command, offset: int, cooccurrence: Cooccurrence
+    record: InterviewRecord, command: Command, offset: int, cooccurrence: Cooccurrence
 ) -> Decision:
     return _step(record, lifecycle.acted(record, command["payload"]), command, offset)
 
 
 def _supply_info(
-    record: dict[str, Any], command: Command, offset: int, cooccurrence: Cooccurrence
+    record: InterviewRecord, command: Command, offset: int, cooccurrence: Cooccurrence
 ) -> Decision:
     """Missing information supplied (Integration API): merged like an edit, then on to
     validation again."""
     step = lifecycle.acted(record, {"action": "info_supplied"})
     if step.illegal is not None:
-        return Decision(_not_allowed(step.illegal))
+        return _not_allowed(step.illegal)
     assert step.record is not None
     new = _content_changes(step.record, dict(command["payload"]), cooccurrence)
-    return _changed(record, new, command, offset, 200, step.events)
+    return _changed(record, new, command, offset, "updated", step.events)
 
 
 def _purge(
-    record: dict[str, Any], command: Command, offset: int, cooccurrence: Cooccurrence
+    record: InterviewRecord, command: Command, offset: int, cooccurrence: Cooccurrence
 ) -> Decision:
     """The candidate's personal data is gone (its data key was destroyed first): drop the
     sealed copies; keep everything else (assessment, skills, counts)."""
-    new = {k: v for k, v in record.items() if k != "sealed"}
+    new = cast(InterviewRecord, {k: v for k, v in record.items() if k != "sealed"})
     new["candidatePurgedAt"] = command["issuedAt"]
-    return _changed(record, new, command, offset, 200, ("interview.candidate_data_purged",))
+    events = ("interview.candidate_data_purged",)
+    return _changed(record, new, command, offset, "updated", events)
 
 
-_HANDLERS: dict[str, Callable[[dict[str, Any], Command, int, Cooccurrence], Decision]] = {
+_HANDLERS: dict[str, Callable[[InterviewRecord, Command, int, Cooccurrence], Decision]] = {
     "interview.update": _update,
     "interview.delete": _delete,
     "interview.override": _override,
@@ -497,41 +511,3 @@ _HANDLERS: dict[str, Callable[[dict[str, Any], Command, int, Cooccurrence], Deci
     "interview.supply_info": _supply_info,
     "interview.purge": _purge,
 }
-
-
-# --- counts ---------------------------------------------------------------------------------
-
-
-def empty_counts() -> dict[str, Any]:
-    return {"byStatus": {}, "offsets": {}}
-
-
-def count_change(counts: dict[str, Any] | None, applied: Applied) -> dict[str, Any] | None:
-    """The tenant's counts after ``applied``, or None when that command was counted already
-    (the counts remember the offset of the last command they counted, per source)."""
-    current = counts or empty_counts()
-    if applied.offset <= last_offset(current, applied.source):
-        return None
-    by_status = dict(current["byStatus"])
-    if applied.status_before is not None:
-        by_status[applied.status_before] = by_status.get(applied.status_before, 0) - 1
-    if applied.status_after is not None:
-        by_status[applied.status_after] = by_status.get(applied.status_after, 0) + 1
-    offsets = {**current.get("offsets", {}), applied.source: applied.offset}
-    return {"byStatus": {k: v for k, v in by_status.items() if v}, "offsets": offsets}
-
-
-def counts_view(counts: dict[str, Any] | None) -> dict[str, int]:
-    """The seed's ``{total, planned, approved, inProgress, infoNeeded}`` plus the rest.
-    ``approved`` counts approved and completed interviews (seed note)."""
-    by = (counts or empty_counts())["byStatus"]
-    return {
-        "total": sum(by.values()),
-        "planned": by.get("planned", 0),
-        "approved": by.get("approved", 0) + by.get("completed", 0),
-        "inProgress": by.get("in_progress", 0),
-        "infoNeeded": by.get("info_needed", 0),
-        "completed": by.get("completed", 0),
-        "rejected": by.get("rejected", 0),
-        "cancelled": by.get("cancelled", 0),
-    }

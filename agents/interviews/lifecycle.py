@@ -1,4 +1,4 @@
-"""Workflow steps of an interview (API.md §4), as decisions on its record. Pure.
+"""Workflow steps of an interview (docs/api.md §4), as decisions on its record. Pure.
 
 The background agents report their results as commands (``interview.validated``,
 ``interview.plan_generated``); people act through ``interview.workflow`` (approve, reject,
@@ -15,6 +15,7 @@ from typing import Any
 
 from hirestream.agents.validation.validate import validate
 from hirestream.agents.workflow.transitions import IllegalTransition, Transition, try_transition
+from hirestream.tables.records import InterviewRecord, with_fields
 from hirestream.topics.vocabulary import status_of
 
 
@@ -22,14 +23,14 @@ from hirestream.topics.vocabulary import status_of
 class Step:
     """The record after a workflow step, and the events it publishes (in order)."""
 
-    record: dict[str, Any] | None  # None: nothing changes
+    record: InterviewRecord | None  # None: nothing changes
     events: tuple[str, ...] = ()
     illegal: IllegalTransition | None = None
 
 
 def _walk(
-    record: dict[str, Any], actions: list[str], **switches: bool
-) -> tuple[dict[str, Any], tuple[str, ...]] | IllegalTransition:
+    record: InterviewRecord, actions: list[str], **switches: bool
+) -> tuple[InterviewRecord, tuple[str, ...]] | IllegalTransition:
     state = record.get("workflowState")
     events: list[str] = []
     for action in actions:
@@ -39,19 +40,18 @@ def _walk(
         assert isinstance(step, Transition)
         state = step.state
         events.extend(step.events)
-    new = {**record, "workflowState": state, "status": status_of(state)}
+    new: InterviewRecord = {**record, "workflowState": state, "status": status_of(state)}
     return new, tuple(events)
 
 
 def _stepped(
-    record: dict[str, Any], actions: list[str], changes: Mapping[str, Any], **switches: bool
+    record: InterviewRecord, actions: list[str], changes: Mapping[str, Any], **switches: bool
 ) -> Step:
     walked = _walk(record, actions, **switches)
     if isinstance(walked, IllegalTransition):
         return Step(None, illegal=walked)
     new, events = walked
-    new.update(changes)
-    return Step(new, events)
+    return Step(with_fields(new, changes), events)
 
 
 def validation_fields(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -73,7 +73,7 @@ def stale(record: Mapping[str, Any], payload: Mapping[str, Any]) -> bool:
     return bool(payload.get("basedOnVersion") != record["version"])
 
 
-def validated(record: dict[str, Any], payload: Mapping[str, Any]) -> Step:
+def validated(record: InterviewRecord, payload: Mapping[str, Any]) -> Step:
     """The validation agent's verdict on ``basedOnVersion`` of the record."""
     if stale(record, payload):
         return Step(None)
@@ -91,7 +91,7 @@ def validated(record: dict[str, Any], payload: Mapping[str, Any]) -> Step:
     return _stepped(record, actions, {"validation": verdict})
 
 
-def plan_generated(record: dict[str, Any], payload: Mapping[str, Any]) -> Step:
+def plan_generated(record: InterviewRecord, payload: Mapping[str, Any]) -> Step:
     """The planner's plan for ``basedOnVersion``; with ``autoApprovePlans`` straight on to
     approved."""
     if stale(record, payload) or record.get("workflowState") != "generating_plan":
@@ -105,7 +105,7 @@ def plan_generated(record: dict[str, Any], payload: Mapping[str, Any]) -> Step:
     )
 
 
-def acted(record: dict[str, Any], payload: Mapping[str, Any]) -> Step:
+def acted(record: InterviewRecord, payload: Mapping[str, Any]) -> Step:
     """A person's action: approve, reject, revise (with notes) or cancel."""
     action = payload["action"]
     changes: dict[str, Any] = {}
@@ -116,7 +116,7 @@ def acted(record: dict[str, Any], payload: Mapping[str, Any]) -> Step:
     return _stepped(record, [action], changes)
 
 
-def content_edited(record: dict[str, Any]) -> Step:
+def content_edited(record: InterviewRecord) -> Step:
     """Content changed while planning or pending: back to validation and planning."""
     return _stepped(record, ["edit_content"], {})
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import faust
 
-from hirestream.agents.events import Reply, install_event_agent
+from hirestream.agents.events import CommandSender, install_event_agent
 from hirestream.agents.planner.plan import PlanInput, generate_plan, revise_plan
 
 TenantSettings = Callable[[str], Awaitable[dict[str, Any]]]
@@ -34,14 +34,14 @@ def plan_for(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def install(app: faust.App, source: Any, commands_topic: Any, settings: TenantSettings) -> Any:
-    reply = Reply(commands_topic, "planner")
+    sender = CommandSender(commands_topic, "planner")
 
     async def handle(event: dict[str, Any]) -> None:
         record = event["record"]
         if record.get("deleted") or record.get("workflowState") != "generating_plan":
             return
         tenant_settings = await settings(event["tenantId"])
-        await reply.send(
+        await sender.send(
             event,
             "interview.plan_generated",
             {

@@ -7,7 +7,7 @@ from typing import Any
 
 import faust
 
-from hirestream.agents.events import Reply, install_event_agent
+from hirestream.agents.events import CommandSender, install_event_agent
 from hirestream.agents.interviews.lifecycle import validation_now
 
 #: The states in which an interview waits for validation.
@@ -15,13 +15,13 @@ WAITING = (None, "received", "validating_skills")
 
 
 def install(app: faust.App, source: Any, commands_topic: Any) -> Any:
-    reply = Reply(commands_topic, "validation")
+    sender = CommandSender(commands_topic, "validation")
 
     async def handle(event: dict[str, Any]) -> None:
         record = event["record"]
         if record.get("deleted") or record.get("workflowState") not in WAITING:
             return
-        await reply.send(
+        await sender.send(
             event,
             "interview.validated",
             {"validation": validation_now(record), "basedOnVersion": record["version"]},

@@ -1,4 +1,4 @@
-"""The workflow state machine of API.md §4: states, actions, and ``transition``. Pure.
+"""The workflow state machine of docs/api.md §4: states, actions, and ``transition``. Pure.
 
 One table maps ``(state, action)`` to the next state and the events to publish::
 
@@ -14,7 +14,8 @@ One table maps ``(state, action)`` to the next state and the events to publish::
     assessment_pending --assessment_approve--> assessment_approved
     assessment_pending --assessment_reject--> completed
     completed | assessment_pending --retrigger_assessment--> completed
-    null .. pending --edit_content--> received              (null stays null)
+    null .. pending --edit_content--> received              (null stays null; validation
+                                                             runs again either way)
     every non-terminal state --cancel--> cancelled
 
 Terminal states: rejected, assessment_approved, cancelled. An auto-approval publishes both
@@ -110,7 +111,7 @@ _TABLE: Final[dict[tuple[State, str], tuple[State, tuple[str, ...]]]] = {
         ("interview.assessment_requested",),
     ),
     **{
-        (state, "edit_content"): ((None, ()) if state is None else ("received", (_RAN_AGAIN,)))
+        (state, "edit_content"): (None if state is None else "received", (_RAN_AGAIN,))
         for state in STATES
         if state in EDITABLE_STATES
     },

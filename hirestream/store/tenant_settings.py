@@ -1,4 +1,4 @@
-"""Tenant settings in the configuration store (API.md §4, §8): workflow switches with
+"""Tenant settings in the configuration store (docs/api.md §4, §8): workflow switches with
 documented defaults, read through a short per-process cache by the agents that need them."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Idempotency-Key answers are kept for the retention period, then forgotten (API.md §1)."""
+"""Idempotency-Key answers are kept for the retention period, then forgotten (docs/api.md §1)."""
 
 from __future__ import annotations
 

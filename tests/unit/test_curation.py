@@ -43,7 +43,7 @@ def test_override_is_an_immutable_patch_with_before_and_after() -> None:
         ),
         1,
     )
-    assert d.outcome["httpStatus"] == 201 and d.record is not None
+    assert d.result == "created" and d.record is not None
     patch = d.record["overrides"][0]
     assert patch["before"]["skills"] == ["React", "TypeScript"]
     assert patch["after"] == {
@@ -51,7 +51,9 @@ def test_override_is_an_immutable_patch_with_before_and_after() -> None:
         "roleFamily": "devops_sre",
         "roleCategory": "engineering",
     }
-    assert d.record["version"] == 2 and d.events == ("interview.updated",)
+    # the interview had not been validated yet: validation runs again on the new content
+    assert d.record["version"] == 2
+    assert d.events == ("interview.updated", "interview.content_edited")
     again = decide(d.record, command("interview.override", "c2", removeSkills=["React"]), 2)
     assert again.record is not None
     assert again.record["overrides"][0] == patch  # earlier patches never change
@@ -61,7 +63,7 @@ def test_override_is_an_immutable_patch_with_before_and_after() -> None:
 def test_override_after_approval_is_409() -> None:
     record = {**created(position="Engineer"), "workflowState": "approved", "status": "approved"}
     d = decide(record, command("interview.override", "c1", addSkills=["Go"]), 1)
-    assert d.outcome["httpStatus"] == 409
+    assert d.rejection is not None and d.rejection.code == "invalid_transition"
 
 
 def test_enrichment_folds_resolved_typos_in_and_is_a_no_op_when_repeated() -> None:
@@ -75,7 +77,7 @@ def test_enrichment_folds_resolved_typos_in_and_is_a_no_op_when_repeated() -> No
     assert d.record["skills"] == ["Kubernetes", "Frobnicator Pro"]
     assert d.record["unknownSkills"] == ["Frobnicator Pro"]
     same = decide(d.record, command("interview.enrich", "c2", **findings.command_payload()), 2)
-    assert same.record is None and same.outcome["ok"]
+    assert same.record is None and same.result == "unchanged"
 
 
 def test_enricher_state_counts_each_interview_once_and_skips_redelivery() -> None:

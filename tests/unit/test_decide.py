@@ -7,16 +7,15 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hirestream.agents.interviews.decide import (
-    Applied,
-    count_change,
-    counts_view,
-    decide,
-)
+from hirestream.agents.interviews.decide import Applied, Rejection, decide
+from hirestream.tables.counts import count_change, counts_view
 from hirestream.tables.index import entry_of
 from hirestream.tables.queries import ListQuery, select
-from hirestream.topics.records import Command
+from hirestream.topics.records import Command, rejected
 from hirestream.topics.vocabulary import STATUSES, status_of
+from hirestream.web.outcomes import problem_of
+
+NOT_FOUND = Rejection("not_found")
 
 
 def command(kind: str, interview_id: str = "i1", cid: str = "c1", **payload: Any) -> Command:
@@ -35,12 +34,12 @@ def command(kind: str, interview_id: str = "i1", cid: str = "c1", **payload: Any
 
 def test_create_makes_a_planned_record_with_version_1() -> None:
     d = decide(None, command("interview.create", position="Engineer", skills=["Go"]), 0)
-    assert d.outcome["ok"] and d.outcome["httpStatus"] == 201
+    assert d.ok and d.result == "created"
     assert d.record is not None
     assert d.record["status"] == "planned" and d.record["workflowState"] is None
     assert d.record["version"] == 1 and d.record["offsets"] == {"commands": 0}
     assert d.events == ("interview.created",)
-    assert d.applied == Applied("c1", 0, None, "planned", 201, ("interview.created",))
+    assert d.applied == Applied("c1", 0, None, "planned", "created", ("interview.created",))
 
 
 def test_create_canonicalises_the_seed_example() -> None:
@@ -68,20 +67,20 @@ def test_create_canonicalises_the_seed_example() -> None:
 def test_create_on_an_existing_id_is_a_conflict() -> None:
     first = decide(None, command("interview.create", position="x"), 0).record
     again = decide(first, command("interview.create", cid="c2", position="y"), 1)
-    assert again.outcome["httpStatus"] == 409 and again.record is None
+    assert again.rejection == Rejection("already_exists") and again.record is None
 
 
 def test_replayed_command_is_answered_without_change() -> None:
     created = decide(None, command("interview.create", position="x"), 5).record
     replay = decide(created, command("interview.create", position="x"), 5)
-    assert replay.outcome == {"ok": True, "httpStatus": 201, "record": created}
+    assert (replay.result, replay.shown, replay.replayed) == ("created", created, True)
     assert replay.record is None
     assert replay.applied is not None and replay.applied.offset == 5
 
 
 def test_update_and_delete_of_missing_interview_are_404() -> None:
-    assert decide(None, command("interview.update", position="x"), 0).outcome["httpStatus"] == 404
-    assert decide(None, command("interview.delete"), 0).outcome["httpStatus"] == 404
+    assert decide(None, command("interview.update", position="x"), 0).rejection == NOT_FOUND
+    assert decide(None, command("interview.delete"), 0).rejection == NOT_FOUND
 
 
 def test_update_bumps_version_and_merges_sealed_fields() -> None:
@@ -103,8 +102,8 @@ def test_update_bumps_version_and_merges_sealed_fields() -> None:
 def test_status_change_outside_pending_is_409_naming_the_state() -> None:
     created = decide(None, command("interview.create", position="x"), 0).record
     d = decide(created, command("interview.update", cid="c2", status="approved"), 1)
-    assert d.outcome["httpStatus"] == 409
-    assert "state null" in d.outcome["message"]
+    assert d.rejection is not None and d.rejection.code == "invalid_transition"
+    assert (d.rejection.details["state"], d.rejection.details["action"]) == (None, "approve")
 
 
 def in_state(state: str | None) -> dict[str, Any]:
@@ -122,8 +121,8 @@ def test_approve_from_pending() -> None:
 
 def test_content_edit_after_approval_is_409() -> None:
     d = decide(in_state("approved"), command("interview.update", cid="c2", skills=["Go"]), 1)
-    assert d.outcome["httpStatus"] == 409
-    assert "state approved" in d.outcome["message"]
+    assert d.rejection is not None and d.rejection.code == "invalid_transition"
+    assert d.rejection.details["state"] == "approved"
 
 
 def test_content_edit_while_pending_goes_back_to_validation() -> None:
@@ -137,20 +136,28 @@ def test_delete_leaves_a_tombstone_without_content() -> None:
     d = decide(created, command("interview.delete", cid="c2"), 1)
     assert d.record is not None and d.record["deleted"] is True
     assert "sealed" not in d.record and "position" not in d.record
-    assert d.outcome["httpStatus"] == 204
-    assert (
-        decide(d.record, command("interview.update", cid="c3", position="y"), 2).outcome[
-            "httpStatus"
-        ]
-        == 404
+    assert d.result == "deleted" and d.shown is None
+    assert decide(d.record, command("interview.update", cid="c3", position="y"), 2).rejection == (
+        NOT_FOUND
+    )
+
+
+def counted(counts: dict[str, Any] | None, applied: Applied) -> dict[str, Any] | None:
+    """The counts after ``applied``, as the agent computes them."""
+    return count_change(
+        counts,
+        source=applied.source,
+        offset=applied.offset,
+        status_before=applied.status_before,
+        status_after=applied.status_after,
     )
 
 
 def test_counts_skip_a_command_counted_already() -> None:
-    applied = Applied("c1", 3, None, "planned", 201)
-    once = count_change(None, applied)
+    applied = Applied("c1", 3, None, "planned", "created")
+    once = counted(None, applied)
     assert once is not None and once["byStatus"] == {"planned": 1}
-    assert count_change(once, applied) is None
+    assert counted(once, applied) is None
 
 
 def test_counts_view_has_the_seed_keys_and_approved_includes_completed() -> None:
@@ -236,7 +243,7 @@ def test_counts_equal_the_list_per_status(steps: list[tuple[str, int]]) -> None:
         if decision.record is not None:
             records[iid] = decision.record
         if decision.applied is not None:
-            counts = count_change(counts, decision.applied) or counts
+            counts = counted(counts, decision.applied) or counts
     live = [entry_of(r) for r in records.values() if not r["deleted"]]
     by_status = (counts or {"byStatus": {}})["byStatus"]
     for status in STATUSES:
@@ -248,7 +255,8 @@ def test_counts_equal_the_list_per_status(steps: list[tuple[str, int]]) -> None:
 
 def test_refusals_name_the_state_and_what_people_may_do() -> None:
     d = decide(in_state("approved"), command("interview.update", cid="c2", skills=["Go"]), 1)
-    assert d.outcome["message"] == (
+    assert d.rejection is not None
+    assert problem_of(rejected(d.rejection.code, dict(d.rejection.details))).message == (
         "Cannot edit content: the interview is in state approved; "
         "allowed actions: start the session, cancel"
     )
@@ -257,4 +265,6 @@ def test_refusals_name_the_state_and_what_people_may_do() -> None:
         command("interview.update", cid="c3", skills=["Go"], status="approved"),
         1,
     )
-    assert both.outcome["httpStatus"] == 409 and "state pending" in both.outcome["message"]
+    assert both.rejection is not None
+    answer = problem_of(rejected(both.rejection.code, dict(both.rejection.details)))
+    assert answer.status == 409 and "state pending" in str(answer.message)

@@ -25,24 +25,25 @@ from aiohttp import FormData, web
 from aiohttp.test_utils import TestClient, TestServer
 
 from hirestream.agents.enrich.canonical import canonicalise, role_families
-from hirestream.agents.interviews.decide import counts_view, decide
+from hirestream.agents.interviews.decide import decide, outcome_of
 from hirestream.agents.interviews.lifecycle import validation_now
 from hirestream.agents.planner.agent import plan_for, run_id
 from hirestream.agents.validation.rules import missing_fields, warnings
 from hirestream.agents.validation.validate import GRADES
 from hirestream.agents.workflow.transitions import (
     STATES,
-    IllegalTransition,
     allowed_actions,
     integration_state,
 )
 from hirestream.privacy import PERSONAL_FIELDS
 from hirestream.store import tenant_settings
 from hirestream.store.apikeys import ApiKeyRecord
+from hirestream.tables.counts import counts_view
 from hirestream.tables.queries import FILTERABLE
 from hirestream.topics.commands import raw_payload
 from hirestream.topics.payloads import Invalid, create_fields, update_fields
 from hirestream.topics.records import Command, Outcome
+from hirestream.topics.records import rejected as command_rejected
 from hirestream.topics.vocabulary import LEVELS, STATUSES, WORKFLOW_STATES
 from hirestream.web import render
 from hirestream.web.app import add_routes
@@ -51,6 +52,7 @@ from hirestream.web.backend import BACKEND, InterviewBackend
 from hirestream.web.commands import COMMAND_TIMEOUT
 from hirestream.web.credentials import Principal, new_api_key
 from hirestream.web.errors import PRINCIPAL, Problem, error_middleware, request_id_middleware
+from hirestream.web.outcomes import PEOPLE_ACTIONS, problem_of
 from hirestream.web.permissions import PERMISSIONS, UnknownPermission, expand
 from hirestream.web.resume.config import Limits
 from hirestream.web.resume.errors import CODES, rejected
@@ -318,27 +320,32 @@ _ILLEGAL = re.compile(r"Cannot ([a-z ]+): the interview is in state (\w+); allow
 
 
 def test_invalid_transition_examples_are_what_the_code_says() -> None:
-    from hirestream.agents.interviews.decide import PEOPLE_ACTIONS, _not_allowed
-
     action_of = {words: action for action, words in PEOPLE_ACTIONS.items()}
-    action_of["apply an override"] = "apply an override"
     checked = 0
     for node in walk(DOC):
         if not (isinstance(node, dict) and isinstance(node.get("value"), dict)):
             continue
         value = node["value"]
-        if value.get("code") != "invalid_transition":
-            continue
-        found = _ILLEGAL.fullmatch(value["message"])
-        if found is None:  # PUT with a status that is no user action
+        if value.get("code") == "status_not_settable":
             assert value["message"].endswith(
                 "a user may only set status approved or rejected, from pending"
             ), value
             continue
+        if value.get("code") != "invalid_transition":
+            continue
+        found = _ILLEGAL.fullmatch(value["message"])
+        assert found is not None, value
         action, state = action_of[found.group(1)], found.group(2)
         workflow_state = None if state == "null" else state
-        illegal = IllegalTransition(workflow_state, action, allowed_actions(workflow_state))
-        assert value["message"] == _not_allowed(illegal)["message"]
+        details = {
+            "state": workflow_state,
+            "action": action,
+            "allowed": list(allowed_actions(workflow_state)),
+        }
+        assert (
+            problem_of(command_rejected("invalid_transition", details)).message
+            == (value["message"])
+        )
         checked += 1
     assert checked >= 5
 
@@ -581,7 +588,7 @@ def _through_the_workflow() -> list[dict[str, Any]]:
         record = records[-1]
         n = len(records)
         decision = decide(record, {**command(kind, payload), "commandId": f"step-{n}"}, n)
-        assert decision.record is not None, decision.outcome
+        assert decision.record is not None, decision.rejection
         records.append(decision.record)
 
     def validated() -> None:
@@ -919,21 +926,16 @@ class _Bus:
         prior = self.log.get(key)
         if prior is not None:
             if prior["fingerprint"] != command["fingerprint"]:
-                return {
-                    "ok": False,
-                    "httpStatus": 422,
-                    "code": "idempotency_key_reused",
-                    "message": "Idempotency-Key was already used with a different request",
-                }
+                return command_rejected("idempotency_key_reused")
             return cast(Outcome, {**prior["outcome"], "replayed": True})
         where = (command["tenantId"], command["interviewId"])
         decision = decide(self.records.get(where), command, len(self.log))
         if decision.record is not None:
             self.records[where] = decision.record
-        self.log[key] = {"fingerprint": command["fingerprint"], "outcome": decision.outcome}
-        if decision.replayed:
-            return cast(Outcome, {**decision.outcome, "replayed": True})
-        return decision.outcome
+        outcome = outcome_of(decision)
+        if outcome["ok"]:
+            self.log[key] = {"fingerprint": command["fingerprint"], "outcome": outcome}
+        return outcome
 
     async def agent(self, kind: str, tenant: str, interview_id: str) -> None:
         """What the validation or planner agent would report about the record now."""

@@ -1,4 +1,4 @@
-"""The workflow state machine (API.md §4): every state × every action, exhaustively."""
+"""The workflow state machine (docs/api.md §4): every state × every action, exhaustively."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ EXPECTED: dict[tuple[str | None, str], tuple[str | None, tuple[str, ...]]] = {
         "completed",
         ("interview.assessment_requested",),
     ),
-    (None, "edit_content"): (None, ()),
+    (None, "edit_content"): (None, ("interview.content_edited",)),
     **{
         (s, "edit_content"): ("received", ("interview.content_edited",))
         for s in PLANNING

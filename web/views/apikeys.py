@@ -1,4 +1,4 @@
-"""API key management: POST/GET/DELETE /api-keys (API.md §2).
+"""API key management: POST/GET/DELETE /api-keys (docs/api.md §2).
 
 POST and DELETE honour ``Idempotency-Key`` (``hirestream.web.idempotency``): a retried create
 answers the same key id and the same plaintext key, which is kept only sealed under a key

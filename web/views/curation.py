@@ -1,4 +1,4 @@
-"""Recruiter overrides and the tenant's unknown taxonomy terms (API.md §5)."""
+"""Recruiter overrides and the tenant's unknown taxonomy terms (docs/api.md §5)."""
 
 from __future__ import annotations
 

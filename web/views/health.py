@@ -1,4 +1,4 @@
-"""Liveness and readiness (API.md §9)."""
+"""Liveness and readiness (docs/api.md §9)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The Integration API for partner systems (API.md §8): interviews addressed by ``runId``,
+"""The Integration API for partner systems (docs/api.md §8): interviews addressed by ``runId``,
 created idempotently by ``externalId``, moved through the workflow, and the candidate-data
 purge. The records are the same ones ``GET /interviews/:id`` shows."""
 
@@ -72,12 +72,12 @@ async def create(request: web.Request) -> web.Response:
     body, raw = await read_json(request)
     fields = create_fields(body, http_hosts=request.app[CALLBACK_HTTP_HOSTS], required=False)
     tenant = principal(request).tenant_id
+    key = idempotency_key(request)  # checked even when an externalId makes it unused
     external = fields.get("externalId")
     if external:
         command_id = derived_id(_EXTERNAL, "external", tenant, external)
         interview_id = derived_id(_EXTERNAL, "interview", command_id)
     else:
-        key = idempotency_key(request)
         command_id = command_id_for(tenant, key)
         interview_id = derived_id(_EXTERNAL, "interview", command_id) if key else str(uuid.uuid4())
     payload = await payloads.creation(request.app[DATA_KEYS], tenant, interview_id, fields, body)

@@ -6,9 +6,9 @@ from typing import Any
 
 from aiohttp import web
 
-from hirestream.agents.interviews.decide import counts_view
 from hirestream.privacy import unseal_fields
 from hirestream.store.datakeys import DataKeys
+from hirestream.tables.counts import counts_view
 from hirestream.tables.queries import Entry, select
 from hirestream.topics.payloads import create_fields, update_fields
 from hirestream.web import payloads, render
@@ -25,6 +25,7 @@ from hirestream.web.commands import (
     read_json,
 )
 from hirestream.web.errors import Problem, json_response
+from hirestream.web.outcomes import status_of
 from hirestream.web.routing import owner_or_forward
 from hirestream.web.validation import list_query
 
@@ -67,7 +68,7 @@ async def create_interview(request: web.Request) -> web.Response:
     outcome = await execute(request, command)
     record = outcome["record"]
     personal = await payloads.opened(request.app[DATA_KEYS], record)
-    return json_response(render.summary(record, personal), outcome["httpStatus"])
+    return json_response(render.summary(record, personal), status_of(outcome))
 
 
 @requires("interview:update")
