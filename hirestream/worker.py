@@ -8,9 +8,9 @@ import logging.config
 
 import faust
 
-from hirestream.fleet import Fleet
 from hirestream.provision import provision_topics
 from hirestream.settings import Settings
+from hirestream.streams import StreamProcessor
 from hirestream.web.app import create_web_app
 from hirestream.web.server import WebServer
 
@@ -37,12 +37,12 @@ def logging_config(level: str) -> dict[str, object]:
 
 def build_worker(settings: Settings) -> faust.Worker:
     (settings.data_dir / settings.worker_name).mkdir(parents=True, exist_ok=True)
-    fleet = Fleet(settings)
-    web_app = create_web_app(settings, fleet)
+    processor = StreamProcessor(settings)
+    web_app = create_web_app(settings, processor)
     server = WebServer(web_app, settings.web_host, settings.web_port)
-    fleet.app.service(server)  # type: ignore[arg-type]  # instances are accepted
+    processor.app.service(server)  # type: ignore[arg-type]  # instances are accepted
     return faust.Worker(
-        fleet.app,
+        processor.app,
         loglevel=settings.log_level,
         logging_config=logging_config(settings.log_level),
         redirect_stdouts=False,

@@ -1,7 +1,7 @@
 """The aiohttp application factory: typed app keys, cleanup contexts, middlewares, routes.
 
 ``create_web_app(settings, backend)`` builds the app a worker serves; the backend is the
-worker's stream processor (``hirestream.fleet.Fleet``)."""
+worker's stream processor (``hirestream.streams.StreamProcessor``)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """What the web layer needs from the worker's stream processor (implemented by
-``hirestream.fleet.Fleet``): publish a command and wait, and read the tables it owns."""
+``hirestream.streams.StreamProcessor``): publish a command and wait, and read the tables it
+owns; and how sending a command can fail."""
 
 from __future__ import annotations
 
@@ -9,6 +10,18 @@ from aiohttp import web
 
 from hirestream.tables.queries import Entry
 from hirestream.topics.records import Command, Outcome
+
+
+class CommandTimeout(Exception):
+    """The command was published but its outcome did not arrive in time."""
+
+
+class CommandTooLarge(Exception):
+    """The command would not fit in one Kafka message."""
+
+
+#: The largest command the web layer publishes (the broker's default limit is 1 MiB).
+MAX_COMMAND_BYTES = 1_000_000
 
 
 class InterviewBackend(Protocol):

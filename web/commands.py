@@ -16,11 +16,10 @@ import orjson
 from aiohttp import web
 
 from hirestream.clock import now_iso
-from hirestream.fleet import CommandTimeout, CommandTooLarge
 from hirestream.tenancy import canonical_uuid, derived_id
 from hirestream.topics.records import Command, Outcome
 from hirestream.web.auth import principal
-from hirestream.web.backend import BACKEND
+from hirestream.web.backend import BACKEND, CommandTimeout, CommandTooLarge
 from hirestream.web.errors import Problem, request_id_of
 from hirestream.web.outcomes import problem_of
 

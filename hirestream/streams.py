@@ -1,8 +1,9 @@
-"""The Faust application of one worker: topics, tables, the interview agent, and the read
-side the web layer uses (``InterviewBackend`` in ``hirestream.web.backend``).
+"""One worker's stream processor: its Faust app, topics, tables and agents, and the read side
+the web layer uses (it implements ``InterviewBackend`` of ``hirestream.web.backend``).
 
 Built by a factory (no module-level app), so tests and several workers in one machine each
-get their own.
+get their own. Every topic is declared in one way (``_topics``): keyed by the tenant id, raw
+bytes in and out, with the fleet's partition count.
 """
 
 from __future__ import annotations
@@ -33,20 +34,9 @@ from hirestream.tables.retention import CommandLogRetention
 from hirestream.topics import codec, names
 from hirestream.topics.partitioning import partition_for
 from hirestream.topics.records import Command, Outcome
+from hirestream.web.backend import MAX_COMMAND_BYTES, CommandTimeout, CommandTooLarge
 
 log = logging.getLogger(__name__)
-
-
-class CommandTimeout(Exception):
-    """The command was published but its outcome did not arrive in time."""
-
-
-class CommandTooLarge(Exception):
-    """The command would not fit in one Kafka message."""
-
-
-#: The largest command the web layer publishes (the broker's default limit is 1 MiB).
-MAX_COMMAND_BYTES = 1_000_000
 
 
 def faust_app(settings: Settings) -> faust.App:
@@ -73,27 +63,18 @@ def faust_app(settings: Settings) -> faust.App:
     )
 
 
-class Fleet:
+class StreamProcessor:
     """One worker's Faust app and the view of it that the web layer needs."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.app = faust_app(settings)
         partitions = settings.partitions
-
-        def topic(name: str, **kwargs: Any) -> Any:
-            return self.app.topic(
-                settings.topic_prefix + name,
-                partitions=partitions,
-                key_serializer="raw",
-                value_serializer="raw",
-                **kwargs,
-            )
-
-        self.commands_topic = topic(names.INTERVIEW_COMMANDS)
-        self.internal_commands_topic = topic(names.INTERVIEW_COMMANDS_INTERNAL)
-        self.event_topics = {name: topic(name) for name in names.EVENT_TOPICS}
-        self.dead_letters = topic(names.DEAD_LETTERS)
+        topics = self._topics
+        self.commands_topic = topics(names.INTERVIEW_COMMANDS)
+        self.internal_commands_topic = topics(names.INTERVIEW_COMMANDS_INTERNAL)
+        self.event_topics = {name: topics(name) for name in names.EVENT_TOPICS}
+        self.dead_letters = topics(names.DEAD_LETTERS)
         self.tables: Tables = declare_tables(self.app, partitions)
         self.index = TenantIndex()
         self.retention = CommandLogRetention(settings.idempotency_retention_s)
@@ -105,15 +86,9 @@ class Fleet:
         self.app.service(self.replies)  # type: ignore[arg-type]  # instances are accepted
         self.store = AgentStore(settings.database_url)
         internal = settings.topic_prefix + names.INTERVIEW_COMMANDS_INTERNAL
-        both_command_topics = self.app.topic(
-            settings.topic_prefix + names.INTERVIEW_COMMANDS,
-            internal,
-            key_serializer="raw",
-            value_serializer="raw",
-        )
         self.agent = install(
             self.app,
-            both_command_topics,
+            topics(names.INTERVIEW_COMMANDS, names.INTERVIEW_COMMANDS_INTERNAL),
             InterviewAgent(
                 self.tables,
                 self.event_topics,
@@ -127,30 +102,14 @@ class Fleet:
                 settings.callback_http_hosts,
             ),
         )
-        enriched_from = self.app.topic(
-            *(
-                settings.topic_prefix + n
-                for n in (names.INTERVIEW_CREATED, names.INTERVIEW_UPDATED)
-            ),
-            key_serializer="raw",
-            value_serializer="raw",
-        )
         self.enricher = install_enricher(
             self.app,
-            enriched_from,
+            topics(names.INTERVIEW_CREATED, names.INTERVIEW_UPDATED),
             Enricher(self.tables.enrichment, self.internal_commands_topic),
         )
-
-        def events(*event_types: str) -> Any:
-            return self.app.topic(
-                *(settings.topic_prefix + t for t in event_types),
-                key_serializer="raw",
-                value_serializer="raw",
-            )
-
         self.validation = install_validation(
             self.app,
-            events(
+            topics(
                 names.INTERVIEW_CREATED,
                 names.INTERVIEW_CONTENT_EDITED,
                 names.INTERVIEW_INFO_COMPLETED,
@@ -159,12 +118,22 @@ class Fleet:
         )
         self.planner = install_planner(
             self.app,
-            events(names.INTERVIEW_GENERATING_PLAN, names.INTERVIEW_REVISION_REQUESTED),
+            topics(names.INTERVIEW_GENERATING_PLAN, names.INTERVIEW_REVISION_REQUESTED),
             self.internal_commands_topic,
             SettingsReader(settings.database_url),
         )
         self.app.on_partitions_assigned.connect(self._on_partitions_changed)  # type: ignore[arg-type]
         self.app.on_partitions_revoked.connect(self._on_partitions_changed)  # type: ignore[arg-type]
+
+    def _topics(self, *topic_names: str) -> Any:
+        """A Faust channel over these topics (names without the prefix): keyed by the tenant
+        id, raw bytes, the fleet's partition count. The one way topics are declared."""
+        return self.app.topic(
+            *(self.settings.topic_prefix + name for name in topic_names),
+            partitions=self.settings.partitions,
+            key_serializer="raw",
+            value_serializer="raw",
+        )
 
     async def _on_partitions_changed(self, sender: Any, *args: Any, **kwargs: Any) -> None:
         """The listing index and the command log's retention index are derived state:
