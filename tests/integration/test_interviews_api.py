@@ -38,6 +38,7 @@ async def create(
     worker: Worker,
     tenant: str,
     body: dict[str, Any] | None = None,
+    /,  # positional only: a header can never land in ``body`` (``create(..., **headers)``)
     **headers: str,
 ) -> dict[str, Any]:
     async with http.post(

@@ -145,10 +145,14 @@ class Upstream:
 
         def report(n: int) -> Callable[[KafkaError | None, Message], None]:
             def on_delivery(err: KafkaError | None, msg: Message) -> None:
+                # A delivered message always has both; the stubs allow None (not yet produced).
+                partition, offset = msg.partition(), msg.offset()
                 if err is not None:
                     errors.append(f"message {n}: {err}")
+                elif partition is None or offset is None:
+                    errors.append(f"message {n}: delivered without a partition or an offset")
                 else:
-                    delivered[n] = Delivered(msg.partition(), msg.offset())
+                    delivered[n] = Delivered(partition, offset)
 
             return on_delivery
 
@@ -451,12 +455,16 @@ async def test_create_then_approve_and_a_burst_of_edits_apply_in_order(
         assert not problems, "burst commands not applied:\n" + "\n".join(problems)
 
     for n, (made, _edit) in enumerate(burst):
+
+        def updated(r: dict[str, Any], n: int = n) -> bool:
+            return bool(r["rawPayload"]["position"] == f"Platform Engineer {n}")
+
         record = await wait_for_interview(
             http,
             worker,
             tenant,
             made["interviewId"],
-            lambda r, n=n: r["rawPayload"]["position"] == f"Platform Engineer {n}",
+            updated,
             f"burst interview {n}: the update applied",
         )
         assert record["position"] == f"Platform Engineer {n}", record
@@ -859,7 +867,7 @@ async def test_events_of_an_upstream_interview_are_numbered_without_gaps(
     assert sequences == list(range(1, len(sequences) + 1)), f"gaps: {sequences}"
     assert by_sequence[1]["type"] == "interview.created"
     # In production order (message timestamps) and in occurredAt, sequence only grows.
-    first_seen = {}
+    first_seen: dict[int, int] = {}
     for m in sorted(found, key=lambda m: (m.timestamp, m.json()["sequence"])):
         first_seen.setdefault(m.json()["sequence"], m.timestamp)
     ordered = [by_sequence[s] for s in sequences]

@@ -6,6 +6,7 @@ from typing import Any
 
 from hirestream.agents.enrich.findings import find, next_state, seen, unknown_terms
 from hirestream.agents.interviews.decide import decide
+from hirestream.tables.records import InterviewRecord
 from hirestream.topics.records import Command
 
 
@@ -23,7 +24,7 @@ def command(kind: str, cid: str, **payload: Any) -> Command:
     }
 
 
-def created(**fields: Any) -> dict[str, Any]:
+def created(**fields: Any) -> InterviewRecord:
     record = decide(None, command("interview.create", "c0", **fields), 0).record
     assert record is not None
     return record
@@ -61,7 +62,11 @@ def test_override_is_an_immutable_patch_with_before_and_after() -> None:
 
 
 def test_override_after_approval_is_409() -> None:
-    record = {**created(position="Engineer"), "workflowState": "approved", "status": "approved"}
+    record: InterviewRecord = {
+        **created(position="Engineer"),
+        "workflowState": "approved",
+        "status": "approved",
+    }
     d = decide(record, command("interview.override", "c1", addSkills=["Go"]), 1)
     assert d.rejection is not None and d.rejection.code == "invalid_transition"
 
@@ -107,7 +112,10 @@ def test_unknown_terms_are_not_counted_again_after_many_interviews() -> None:
     state = None
     first = None
     for n in range(25):
-        record = {**created(position="Engineer", skills=["Frobnicator Pro"]), "id": f"i{n}"}
+        record: InterviewRecord = {
+            **created(position="Engineer", skills=["Frobnicator Pro"]),
+            "id": f"i{n}",
+        }
         first = first or record
         event = {
             "type": "interview.created",
@@ -115,6 +123,7 @@ def test_unknown_terms_are_not_counted_again_after_many_interviews() -> None:
             "record": record,
         }
         state = next_state(state, topic="c", offset=n, event=event, findings=find(record))
+    assert first is not None  # narrows the type: the loop above ran
     edited = {
         "type": "interview.updated",
         "occurredAt": "2024-01-02T00:00:00.000Z",

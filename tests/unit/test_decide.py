@@ -11,6 +11,7 @@ from hirestream.agents.interviews.decide import Applied, Rejection, decide
 from hirestream.tables.counts import count_change, counts_view
 from hirestream.tables.index import entry_of
 from hirestream.tables.queries import ListQuery, select
+from hirestream.tables.records import InterviewRecord
 from hirestream.topics.records import Command, rejected
 from hirestream.topics.vocabulary import STATUSES, status_of
 from hirestream.web.outcomes import problem_of
@@ -106,7 +107,7 @@ def test_status_change_outside_pending_is_409_naming_the_state() -> None:
     assert (d.rejection.details["state"], d.rejection.details["action"]) == (None, "approve")
 
 
-def in_state(state: str | None) -> dict[str, Any]:
+def in_state(state: str | None) -> InterviewRecord:
     created = decide(None, command("interview.create", position="Engineer"), 0).record
     assert created is not None
     return {**created, "workflowState": state, "status": status_of(state)}
@@ -224,7 +225,7 @@ def step_command(action: str, iid: str, cid: str, version: int) -> Command:
 def test_counts_equal_the_list_per_status(steps: list[tuple[str, int]]) -> None:
     """Through every state the workflow reaches, with commands redelivered at random: the
     counts per status equal what the list shows per status."""
-    records: dict[str, dict[str, Any]] = {}
+    records: dict[str, InterviewRecord] = {}
     counts: dict[str, Any] | None = None
     history: list[tuple[Command, int]] = []
     for offset, (action, n) in enumerate(steps):

@@ -124,7 +124,7 @@ def test_published_events_match_their_schema() -> None:
     sealed = {**payload, "sealed": {"candidateName": "c2VhbGVk" * 8}}
     decision = decide(None, {**command, "payload": sealed}, 0)
     assert decision.record is not None
-    event = {
+    event: dict[str, Any] = {
         "eventId": f"{decision.record['id']}:1",
         "type": "interview.created",
         "tenantId": "acme",

@@ -7,7 +7,7 @@ import dataclasses
 import datetime
 import ssl
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from cryptography import x509
@@ -96,8 +96,17 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     return Pki(**{name: root / f"{name}.pem" for name in files})
 
 
+#: A certificate's "subject" as ``SSLContext.get_ca_certs`` gives it: relative distinguished
+#: names, each a tuple of (attribute, value) pairs. The stub types every value of the
+#: certificate dict as one union (str or either tuple shape), hence the cast.
+_Subject = tuple[tuple[tuple[str, str], ...], ...]
+
+
 def _ca_names(context: ssl.SSLContext) -> list[str]:
-    return [dict(rdn[0] for rdn in ca["subject"])["commonName"] for ca in context.get_ca_certs()]
+    return [
+        dict(rdn[0] for rdn in cast(_Subject, ca["subject"]))["commonName"]
+        for ca in context.get_ca_certs()
+    ]
 
 
 def _sasl(protocol: str, mechanism: str = "SCRAM-SHA-512", **kwargs: Any) -> Settings:

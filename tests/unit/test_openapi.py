@@ -35,16 +35,16 @@ from hirestream.agents.workflow.transitions import (
     allowed_actions,
     integration_state,
 )
-from hirestream.privacy import PERSONAL_FIELDS
 from hirestream.store import tenant_settings
 from hirestream.store.apikeys import ApiKeyRecord
 from hirestream.tables.counts import counts_view
 from hirestream.tables.queries import FILTERABLE
+from hirestream.tables.records import InterviewRecord
 from hirestream.topics.commands import raw_payload
 from hirestream.topics.payloads import Invalid, create_fields, update_fields
 from hirestream.topics.records import Command, Outcome
 from hirestream.topics.records import rejected as command_rejected
-from hirestream.topics.vocabulary import LEVELS, STATUSES, WORKFLOW_STATES
+from hirestream.topics.vocabulary import LEVELS, PERSONAL_FIELDS, STATUSES, WORKFLOW_STATES
 from hirestream.web import render
 from hirestream.web.app import add_routes
 from hirestream.web.auth import PUBLIC, REQUIRED_PERMISSION
@@ -506,6 +506,12 @@ def valid(name: str, instance: Any) -> bool:
     return result
 
 
+def _json(record: InterviewRecord) -> dict[str, Any]:
+    """``record`` as the web layer and the planner take it (``render``, the backend's
+    ``record``, ``plan_for``): the same JSON object, typed as a plain dict."""
+    return cast(dict[str, Any], record)
+
+
 def command(kind: str, payload: dict[str, Any]) -> Command:
     return {
         "commandId": "c1",
@@ -532,10 +538,10 @@ def test_rendered_records_match_the_response_schemas() -> None:
     erased = dict.fromkeys(personal)
     for opened in (personal, erased):
         assert _validator("/components/schemas/InterviewSummary").is_valid(
-            render.summary(record, opened)
+            render.summary(_json(record), opened)
         )
-        assert valid("InterviewListItem", render.list_item(record, opened))
-        assert valid("Interview", render.full(record, opened))
+        assert valid("InterviewListItem", render.list_item(_json(record), opened))
+        assert valid("Interview", render.full(_json(record), opened))
     canonical = canonicalise(
         {"position": "Sr Engineer", "skills": ["ReactJS", "TS", "HTML/CSS", "react"]}
     )
@@ -553,7 +559,7 @@ def test_rendered_records_match_the_response_schemas() -> None:
     assert valid("InterviewCounts", counts_view({"byStatus": {"planned": 2}, "offset": 3}))
 
 
-def _integration_create(body: dict[str, Any]) -> dict[str, Any]:
+def _integration_create(body: dict[str, Any]) -> InterviewRecord:
     """A record as POST /integration/interviews makes it (personal fields sealed elsewhere)."""
     fields = create_fields(body, required=False)
     payload = {
@@ -566,7 +572,7 @@ def _integration_create(body: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def _created_answer(record: dict[str, Any]) -> dict[str, Any]:
+def _created_answer(record: InterviewRecord) -> dict[str, Any]:
     verdict = validation_now(record)
     state = "VALIDATING_SKILLS" if verdict["outcome"] == "ok" else "INFO_NEEDED"
     return {
@@ -601,7 +607,7 @@ def _through_the_workflow() -> list[dict[str, Any]]:
     def planned() -> None:
         record = records[-1]
         payload = {
-            "plan": plan_for(record),
+            "plan": plan_for(_json(record)),
             "runId": run_id(record["id"]),
             "basedOnVersion": record["version"],
         }
@@ -619,7 +625,7 @@ def _through_the_workflow() -> list[dict[str, Any]]:
     step("interview.workflow", {"action": "approve"})
     step("interview.purge", {})
     step("interview.workflow", {"action": "cancel"})
-    return records
+    return [_json(r) for r in records]
 
 
 def test_workflow_records_match_the_response_schemas() -> None:
@@ -918,7 +924,7 @@ class _Bus:
     """The command path of a worker in memory: the interview agent's replay log and ``decide``."""
 
     def __init__(self) -> None:
-        self.records: dict[tuple[str, str], dict[str, Any]] = {}
+        self.records: dict[tuple[str, str], InterviewRecord] = {}
         self.log: dict[tuple[str, str], dict[str, Any]] = {}
 
     async def send(self, command: Command, timeout_s: float) -> Outcome:
@@ -944,7 +950,7 @@ class _Bus:
         if kind == "interview.validated":
             payload["validation"] = validation_now(record)
         else:
-            payload.update(plan=plan_for(record), runId=run_id(interview_id))
+            payload.update(plan=plan_for(_json(record)), runId=run_id(interview_id))
         report: Command = {
             **command(kind, payload),
             "commandId": f"agent-{len(self.log)}",
@@ -956,7 +962,7 @@ class _Bus:
 
     def record(self, tenant_id: str, interview_id: str) -> dict[str, Any] | None:
         found = self.records.get((tenant_id, interview_id))
-        return None if found is None or found.get("deleted") else found
+        return None if found is None or found.get("deleted") else _json(found)
 
     def not_ready_reason(self) -> str | None:
         return None
