@@ -30,6 +30,12 @@ class SealBroken(ValueError):
     """A sealed value that does not open with the given key (tampered or wrong key)."""
 
 
+def answer_field(question_index: int) -> str:
+    """The sealed field of the candidate's answer to one question: bound to that question,
+    so an answer cannot be moved to another turn."""
+    return f"answer:{question_index}"
+
+
 def new_data_key() -> bytes:
     return AESGCM.generate_key(bit_length=256)
 

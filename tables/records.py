@@ -70,6 +70,14 @@ class InterviewRecord(TypedDict, total=False):
     revisionNotes: list[str]
     rejectionFeedback: str | None
     candidatePurgedAt: str
+    # the candidate journey (docs/api.md §6)
+    inviteId: str
+    inviteSentAt: str
+    tokenExpiresAt: str
+    inviteEmailSent: bool | None
+    inviteEmailError: str | None
+    sessionId: str
+    session: dict[str, Any]  # agents/interviews/session.py: the live session and its turns
     # the agent's bookkeeping: never shown, never in an event
     applied: list[dict[str, Any]]  # the last commands applied (decide.Applied)
     offsets: dict[str, int]  # per command topic, the offset of the last command taken in

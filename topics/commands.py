@@ -23,6 +23,13 @@ from typing import Any
 from hirestream.clock import iso_millis
 from hirestream.tenancy import canonical_uuid, is_tenant_id
 from hirestream.topics import codec
+from hirestream.topics.journey import (
+    answer_fields,
+    end_fields,
+    invite_fields,
+    invite_result_fields,
+    session_fields,
+)
 from hirestream.topics.payloads import (
     WRITABLE,
     Invalid,
@@ -43,6 +50,11 @@ PUBLIC_COMMANDS: frozenset[str] = frozenset(
         "interview.workflow",  # a person's approve / reject / revise / cancel
         "interview.supply_info",  # missing information supplied (Integration API)
         "interview.purge",  # the candidate's personal data erased
+        "interview.invite",  # invite the candidate (the mailer sends the link)
+        "interview.conduct",  # start the session (approved → in_progress)
+        "interview.session_join",  # a candidate's socket (re)joins the session
+        "interview.session_answer",  # the candidate's answer to the current question
+        "interview.session_end",  # the candidate, a person or the time limit ends it
     }
 )
 INTERNAL_COMMANDS: frozenset[str] = frozenset(
@@ -50,6 +62,7 @@ INTERNAL_COMMANDS: frozenset[str] = frozenset(
         "interview.enrich",  # the background enricher's findings
         "interview.validated",  # the validation agent's verdict
         "interview.plan_generated",  # the planner's plan
+        "interview.invite_result",  # the mailer's report on an invitation
     }
 )
 COMMAND_TYPES = PUBLIC_COMMANDS | INTERNAL_COMMANDS
@@ -219,8 +232,17 @@ def clean_payload(
         return override_fields(payload, role_families)
     if kind == "interview.workflow":
         return workflow_fields(payload)
-    if kind in ("interview.delete", "interview.purge"):
+    if kind in ("interview.delete", "interview.purge", "interview.conduct"):
         return {}
+    journey = {
+        "interview.invite": invite_fields,
+        "interview.invite_result": invite_result_fields,
+        "interview.session_join": session_fields,
+        "interview.session_answer": answer_fields,
+        "interview.session_end": end_fields,
+    }.get(kind)
+    if journey is not None:
+        return journey(payload)
     return _internal_payload(kind, payload)
 
 

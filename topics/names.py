@@ -18,6 +18,8 @@ INTERVIEW_CONTENT_EDITED = "interview.content_edited"
 INTERVIEW_INFO_COMPLETED = "interview.info_completed"
 INTERVIEW_GENERATING_PLAN = "interview.generating_plan"
 INTERVIEW_REVISION_REQUESTED = "interview.revision_requested"
+INTERVIEW_INVITED = "interview.invited"
+INTERVIEW_COMPLETED = "interview.completed"
 
 #: Every lifecycle event topic, roughly in the order they appear in an interview's life.
 #: One topic per event type; each event names the interview's version.
@@ -34,8 +36,9 @@ EVENT_TOPICS: tuple[str, ...] = (
     "interview.approved",
     "interview.rejected",
     INTERVIEW_CONTENT_EDITED,
+    INTERVIEW_INVITED,
     "interview.started",
-    "interview.completed",
+    INTERVIEW_COMPLETED,
     "interview.assessment_requested",
     "interview.assessment_pending",
     "interview.assessment_approved",

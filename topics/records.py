@@ -75,6 +75,8 @@ class Event(TypedDict):
     occurredAt: str
     commandId: str
     record: dict[str, Any]
+    transcript: NotRequired[dict[str, Any]]  # interview.completed: the turns, answers sealed
+    invite: NotRequired[dict[str, Any]]  # interview.invited: {inviteId, tokenExpiresAt, notify}
 
 
 def accepted(result: str, record: dict[str, Any] | None, *, replayed: bool = False) -> Outcome:

@@ -16,6 +16,7 @@ import orjson
 
 from hirestream.tenancy import TENANT_ID_PATTERN
 from hirestream.topics.commands import INTERNAL_COMMANDS, PUBLIC_COMMANDS
+from hirestream.topics.journey import END_REASONS, MAX_ANSWER_CHARS
 from hirestream.topics.names import EVENT_TOPICS
 from hirestream.topics.payloads import CONTENT_FIELDS, EMAIL_PATTERN, NOT_NULLABLE, Field
 from hirestream.topics.vocabulary import LEVELS, PERSON_ACTIONS, PERSONAL_FIELDS, STATUSES
@@ -111,9 +112,58 @@ def payload_schema(kind: str) -> dict[str, Any]:
                 "feedback": {"type": ["string", "null"], "maxLength": 5000},
             },
         }
+    if kind in _JOURNEY:
+        return _JOURNEY[kind]
     if kind in INTERNAL_COMMANDS:
         return {"type": "object", "description": "written by the fleet's own agents only"}
     return {"type": "object", "maxProperties": 0}
+
+
+_UUID = {"type": "string", "pattern": UUID_PATTERN}
+_JOURNEY: dict[str, dict[str, Any]] = {
+    "interview.invite": {
+        "type": "object",
+        "required": ["inviteId"],
+        "properties": {
+            "inviteId": _UUID,
+            "validDays": {"type": "number", "exclusiveMinimum": 0, "maximum": 365},
+            "notify": {
+                "type": "object",
+                "required": ["replyTo", "correlationId"],
+                "description": "where the mailer reports whether the mail went out",
+                "properties": {
+                    "replyTo": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,249}$"},
+                    "correlationId": {"type": "string", "minLength": 1, "maxLength": 200},
+                },
+            },
+        },
+    },
+    "interview.session_join": {
+        "type": "object",
+        "required": ["sessionId"],
+        "properties": {"sessionId": _UUID},
+    },
+    "interview.session_answer": {
+        "type": "object",
+        "required": ["sessionId", "questionIndex"],
+        "properties": {
+            "sessionId": _UUID,
+            "questionIndex": {"type": "integer", "minimum": 0, "maximum": 1000},
+            "text": {
+                "type": "string",
+                "maxLength": MAX_ANSWER_CHARS,
+                "description": "plain: the fleet seals it",
+            },
+            "sealedText": {"type": "string", "description": "sealed by the web layer"},
+        },
+        "oneOf": [{"required": ["text"]}, {"required": ["sealedText"]}],
+    },
+    "interview.session_end": {
+        "type": "object",
+        "required": ["sessionId", "reason"],
+        "properties": {"sessionId": _UUID, "reason": {"enum": list(END_REASONS)}},
+    },
+}
 
 
 def command_schema(kind: str) -> dict[str, Any]:

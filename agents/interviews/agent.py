@@ -31,9 +31,12 @@ import faust
 import orjson
 
 from hirestream.agents.enrich.canonical import role_families
-from hirestream.agents.interviews.decide import Decision, already_applied, decide, outcome_of
+from hirestream.agents.interviews.decide import already_applied, decide
+from hirestream.agents.interviews.decision import Decision, outcome_of
+from hirestream.agents.interviews.session import transcript
 from hirestream.clock import now_iso
 from hirestream.personal import sealed_payload
+from hirestream.privacy import answer_field, seal
 from hirestream.replies import CORRELATION_ID, REPLY_TO
 from hirestream.store import audit
 from hirestream.store.agent_store import AgentStore
@@ -47,6 +50,7 @@ from hirestream.tenancy import is_tenant_id
 from hirestream.topics import codec
 from hirestream.topics.commands import Malformed, clean_payload, parse_envelope
 from hirestream.topics.deadletters import Source, dead_letter_headers
+from hirestream.topics.names import INTERVIEW_COMPLETED, INTERVIEW_INVITED
 from hirestream.topics.partitioning import partition_for
 from hirestream.topics.payloads import Invalid
 from hirestream.topics.records import Command, Event, Outcome, rejected
@@ -184,7 +188,17 @@ class InterviewAgent:
             payload = await sealed_payload(
                 keys, command["tenantId"], command["interviewId"], payload, payload
             )
+        if command["type"] == "interview.session_answer" and "text" in payload:
+            payload = await self._sealed_answer(command, payload)
         return {**command, "payload": payload}
+
+    async def _sealed_answer(self, command: Command, payload: dict[str, Any]) -> dict[str, Any]:
+        """An upstream producer's plain answer, sealed like the web layer seals one."""
+        tenant, interview = command["tenantId"], command["interviewId"]
+        key = await (await self.store.data_keys()).create(tenant, interview)
+        field = answer_field(payload["questionIndex"])
+        sealed = seal(key, tenant, interview, field, payload["text"])
+        return {k: v for k, v in payload.items() if k != "text"} | {"sealedText": sealed}
 
     # --- effects --------------------------------------------------------------------------
 
@@ -223,6 +237,14 @@ class InterviewAgent:
                 "commandId": command["commandId"],
                 "record": public,
             }
+            if event_type == INTERVIEW_COMPLETED and record.get("session"):
+                event["transcript"] = transcript(record["session"])
+            if event_type == INTERVIEW_INVITED:
+                event["invite"] = {
+                    "inviteId": record.get("inviteId"),
+                    "tokenExpiresAt": record.get("tokenExpiresAt"),
+                    "notify": command["payload"].get("notify"),
+                }
             await self.event_topics[event_type].send(key=tenant.encode(), value=codec.dumps(event))
 
     async def _purged(self, command: Command, interview_id: str, *, replayed: bool) -> None:

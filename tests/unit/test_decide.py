@@ -7,7 +7,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hirestream.agents.interviews.decide import Applied, Rejection, decide
+from hirestream.agents.interviews.decide import decide
+from hirestream.agents.interviews.decision import Applied, Rejection
 from hirestream.tables.counts import count_change, counts_view
 from hirestream.tables.index import entry_of
 from hirestream.tables.queries import ListQuery, select
