@@ -10,6 +10,12 @@ import os
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hirestream.candidate_tokens import TokenKeys
+
+if TYPE_CHECKING:
+    from hirestream.agents.mailer.smtp import SmtpConfig
 
 
 def _env(name: str, default: str) -> str:
@@ -80,7 +86,27 @@ class Settings:
     app_url: str = "http://127.0.0.1:8080"
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 2525
+    smtp_user: str = ""
+    """``SMTP_USER``: login at the SMTP server, with ``smtp_password`` [empty: no login]."""
+    smtp_password: str = field(default="", repr=False)
+    """``SMTP_PASSWORD`` [empty]; never in ``repr``."""
+    smtp_starttls: bool = False
+    """``SMTP_STARTTLS``: upgrade with STARTTLS, and fail when the server cannot (port 587)
+    [false: plain SMTP, no opportunistic upgrade]."""
+    smtp_tls: bool = False
+    """``SMTP_TLS``: implicit TLS from the first byte (port 465) [false]; not with STARTTLS."""
+    smtp_timeout_s: float = 10.0
+    """``SMTP_TIMEOUT_S``: limit of one whole delivery attempt, in seconds [10]."""
     smtp_sender: str = "interviews@hirestream.local"
+    """``SMTP_FROM``: the sender of invitations, ``From`` and envelope
+    [``interviews@hirestream.local``]."""
+    candidate_token_keys: str = field(default="", repr=False)
+    """``HIRESTREAM_CANDIDATE_TOKEN_KEYS``: ``<key id>:<base64 secret of ≥ 32 bytes>,…``, the
+    first signing candidate links, all verifying (``hirestream.candidate_tokens``) [empty: no
+    candidate links]. ``make run`` generates one into ``.stack/candidate-token-keys``; every
+    worker of a fleet must have the same keys. Never in ``repr``."""
+    invite_rate_per_minute: int = 30
+    """``HIRESTREAM_INVITE_RATE_PER_MINUTE``: invitation emails sent per minute at most [30]."""
     candidate_token_expiry_days: int = 7
     callback_http_hosts: frozenset[str] = frozenset()
     log_level: str = "INFO"
@@ -95,11 +121,31 @@ class Settings:
 
     def __post_init__(self) -> None:
         _check_kafka_security(self)
+        _check_mail(self)
 
     @property
     def web_url(self) -> str:
         """The URL other workers use to reach this worker (forwarded reads)."""
         return self.advertised_url or f"http://{self.web_host}:{self.web_port}"
+
+    def smtp_config(self) -> SmtpConfig:
+        """How the mailer reaches the SMTP server."""
+        from hirestream.agents.mailer.smtp import SmtpConfig  # aiosmtplib: only when mailing
+
+        return SmtpConfig(
+            host=self.smtp_host,
+            port=self.smtp_port,
+            user=self.smtp_user,
+            password=self.smtp_password,
+            starttls=self.smtp_starttls,
+            use_tls=self.smtp_tls,
+            timeout_s=self.smtp_timeout_s,
+            sender=self.smtp_sender,
+        )
+
+    def token_keys(self) -> TokenKeys | None:
+        """The candidate token keys; None when ``HIRESTREAM_CANDIDATE_TOKEN_KEYS`` is not set."""
+        return TokenKeys.parse(self.candidate_token_keys) if self.candidate_token_keys else None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -140,7 +186,16 @@ class Settings:
             app_url=_env("APP_URL", cls.app_url),
             smtp_host=_env("SMTP_HOST", cls.smtp_host),
             smtp_port=_env_int("SMTP_PORT", cls.smtp_port),
-            smtp_sender=_env("SMTP_SENDER", cls.smtp_sender),
+            smtp_user=_env("SMTP_USER", ""),
+            smtp_password=_env("SMTP_PASSWORD", ""),
+            smtp_starttls=_env_bool("SMTP_STARTTLS", cls.smtp_starttls),
+            smtp_tls=_env_bool("SMTP_TLS", cls.smtp_tls),
+            smtp_timeout_s=_env_float("SMTP_TIMEOUT_S", cls.smtp_timeout_s),
+            smtp_sender=_env("SMTP_FROM", cls.smtp_sender),
+            candidate_token_keys=_env("HIRESTREAM_CANDIDATE_TOKEN_KEYS", ""),
+            invite_rate_per_minute=_env_int(
+                "HIRESTREAM_INVITE_RATE_PER_MINUTE", cls.invite_rate_per_minute
+            ),
             candidate_token_expiry_days=_env_int("CANDIDATE_TOKEN_EXPIRY_DAYS", 7),
             callback_http_hosts=frozenset(
                 h.strip()
@@ -158,6 +213,26 @@ class Settings:
             kafka_ssl_cert_file=_env_path("KAFKA_SSL_CERT_FILE"),
             kafka_ssl_key_file=_env_path("KAFKA_SSL_KEY_FILE"),
         )
+
+
+def _check_mail(settings: Settings) -> None:
+    """Refuse a mail or candidate link configuration that cannot work, naming the variables
+    (never quoting a secret)."""
+    if settings.smtp_starttls and settings.smtp_tls:
+        raise ValueError("SMTP_STARTTLS and SMTP_TLS exclude each other (587 or 465)")
+    if bool(settings.smtp_user) != bool(settings.smtp_password):
+        raise ValueError("SMTP_USER and SMTP_PASSWORD go together")
+    if not settings.smtp_timeout_s > 0:
+        raise ValueError(f"SMTP_TIMEOUT_S must be positive, got {settings.smtp_timeout_s}")
+    if settings.invite_rate_per_minute < 1:
+        raise ValueError(
+            "HIRESTREAM_INVITE_RATE_PER_MINUTE must be at least 1, "
+            f"got {settings.invite_rate_per_minute}"
+        )
+    try:
+        settings.token_keys()
+    except ValueError as exc:
+        raise ValueError(f"HIRESTREAM_CANDIDATE_TOKEN_KEYS: {exc}") from None
 
 
 def _check_kafka_security(settings: Settings) -> None:

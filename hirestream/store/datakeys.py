@@ -1,5 +1,10 @@
 """Interview data keys (see ``hirestream.privacy``): created with the interview, read through
-a per-worker cache, destroyed by the candidate-data purge."""
+a per-worker cache, destroyed by the candidate-data purge.
+
+The data key row is also where an interview lives: a candidate link carries an interview id and
+no tenant id, and every interview that can be invited has a key (its candidate email is sealed
+under it), so :meth:`DataKeys.tenant_of` finds the tenant from the interview id alone. A purged
+interview has no key and therefore no tenant any more: its links die with its data."""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ class DataKeys:
     def __init__(self, pool: asyncpg.Pool, *, cache_size: int = 100_000) -> None:
         self._pool = pool
         self._cache: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._tenants: OrderedDict[str, str] = OrderedDict()  # interview id -> tenant id
         self._cache_size = cache_size
 
     def _remember(self, tenant_id: str, interview_id: str, key: bytes) -> None:
@@ -25,8 +31,16 @@ class DataKeys:
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
+    def _remember_tenant(self, interview_id: str, tenant_id: str) -> None:
+        self._tenants[interview_id] = tenant_id
+        self._tenants.move_to_end(interview_id)
+        while len(self._tenants) > self._cache_size:
+            self._tenants.popitem(last=False)
+
     async def create(self, tenant_id: str, interview_id: str) -> bytes:
         """The interview's key, created if it has none (idempotent for retried creates)."""
+        if self._tenants.get(interview_id, tenant_id) != tenant_id:
+            self._tenants.pop(interview_id)  # the same id in a second tenant: ambiguous now
         key = new_data_key()
         stored: bytes = await self._pool.fetchval(
             "INSERT INTO data_keys (tenant_id, interview_id, key) VALUES ($1, $2, $3)"
@@ -63,9 +77,35 @@ class DataKeys:
     async def get(self, tenant_id: str, interview_id: str) -> bytes | None:
         return (await self.get_many(tenant_id, [interview_id])).get(interview_id)
 
+    async def tenant_of(self, interview_id: str) -> str | None:
+        """The tenant of ``interview_id``, from its data key row; None when it has no key (never
+        created, or purged: a purged interview has no tenant any more, so its candidate links
+        die with its data) or when keys of two tenants share the id (an upstream producer may
+        pick any interview id: such an id resolves to no tenant rather than to the wrong one).
+
+        Positive answers are cached like keys, and the key read along is cached too. A purge
+        on another worker reaches this worker's cache through :meth:`forget`, as for keys."""
+        tenant = self._tenants.get(interview_id)
+        if tenant is not None:
+            self._tenants.move_to_end(interview_id)
+            return tenant
+        rows = await self._pool.fetch(
+            "SELECT tenant_id, key FROM data_keys WHERE interview_id = $1 LIMIT 2",
+            interview_id,
+        )
+        if len(rows) != 1:
+            return None
+        tenant = str(rows[0]["tenant_id"])
+        self._remember(tenant, interview_id, rows[0]["key"])
+        self._remember_tenant(interview_id, tenant)
+        return tenant
+
     def forget(self, tenant_id: str, interview_id: str) -> None:
-        """Drop a key from this worker's cache (it was destroyed elsewhere)."""
+        """Drop a key, and the tenant of its interview, from this worker's cache (it was
+        destroyed elsewhere)."""
         self._cache.pop((tenant_id, interview_id), None)
+        if self._tenants.get(interview_id) == tenant_id:
+            self._tenants.pop(interview_id)
 
     async def destroy(self, tenant_id: str, interview_id: str) -> bool:
         self.forget(tenant_id, interview_id)

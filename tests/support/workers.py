@@ -17,6 +17,8 @@ import aiohttp
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_JWT_SECRET = "test-secret-for-hirestream-tests-0123456789"
+# One candidate token key (id 1, the 32 bytes "hirestream-test-candidate-key-01" in base64).
+TEST_CANDIDATE_TOKEN_KEYS = "1:aGlyZXN0cmVhbS10ZXN0LWNhbmRpZGF0ZS1rZXktMDE="
 
 
 def free_port() -> int:
@@ -116,6 +118,7 @@ def worker_env(
             "HIRESTREAM_DATA_DIR": str(data_dir),
             "HIRESTREAM_PARTITIONS": str(partitions),
             "HIRESTREAM_JWT_SECRET": TEST_JWT_SECRET,
+            "HIRESTREAM_CANDIDATE_TOKEN_KEYS": TEST_CANDIDATE_TOKEN_KEYS,
             "HIRESTREAM_API_KEY_CACHE_TTL_S": "2",
             "HIRESTREAM_COMMAND_TIMEOUT_S": "15",
             "HIRESTREAM_LOG_LEVEL": "INFO",
