@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 TENANT ?= acme
 ROLE   ?= ADMIN
 
-.PHONY: install run stop stack status test lint unit bench token key clean
+.PHONY: install run stop stack status test lint unit bench token key clean browser
 
 install: $(VENV)/.installed
 
@@ -32,8 +32,12 @@ status: install
 	$(PY) -m hirestream.stack status
 
 ## The whole test suite against the real stack (started if needed), after lint and types.
-test: install lint
+test: install lint browser
 	$(PY) -m pytest -q
+
+## Debian's chromium for the candidate page's browser tests (installed when missing).
+browser:
+	bash scripts/install-chromium.sh
 
 unit: install
 	$(PY) -m pytest -q tests/unit
