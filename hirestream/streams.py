@@ -9,7 +9,9 @@ bytes in and out, with the fleet's partition count.
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
+import secrets
 import uuid
 from typing import Any
 
@@ -17,26 +19,46 @@ import faust
 
 from hirestream.agents.enrich.agent import Enricher
 from hirestream.agents.enrich.agent import install as install_enricher
+from hirestream.agents.events import CommandSender
 from hirestream.agents.interviews.agent import InterviewAgent, install
+from hirestream.agents.mailer.agent import Mailer
+from hirestream.agents.mailer.agent import install as install_mailer
 from hirestream.agents.planner.agent import install as install_planner
 from hirestream.agents.validation.agent import install as install_validation
+from hirestream.candidate_tokens import TokenKeys
+from hirestream.clock import now_iso
 from hirestream.kafka_security import aiokafka_options, faust_credentials
 from hirestream.replies import CORRELATION_ID, REPLY_TO, ReplyWaiter
 from hirestream.settings import Settings
 from hirestream.store.agent_store import AgentStore
 from hirestream.store.tenant_settings import SettingsReader
+from hirestream.tables.deadlines import SessionDeadlines
 from hirestream.tables.declare import Tables, declare_tables
 from hirestream.tables.index import TenantIndex
 from hirestream.tables.keys import record_key, tenant_key, tenant_prefix
 from hirestream.tables.queries import Entry
 from hirestream.tables.records import owned
 from hirestream.tables.retention import CommandLogRetention
+from hirestream.tenancy import derived_id
 from hirestream.topics import codec, names
 from hirestream.topics.partitioning import partition_for
-from hirestream.topics.records import Command, Outcome
+from hirestream.topics.records import Command, Outcome, system_command
 from hirestream.web.backend import MAX_COMMAND_BYTES, CommandTimeout, CommandTooLarge
 
 log = logging.getLogger(__name__)
+
+#: How often the session clock looks for sessions past their time limit.
+SESSION_CLOCK_S = 5.0
+_CLOCK = uuid.UUID("2f6c1b8e-5d1a-4f7e-9b3c-7a2e4d6f8c10")
+
+
+def _ephemeral_token_keys() -> TokenKeys:
+    """A key for candidate links when none is configured: valid only in this process."""
+    log.warning(
+        "event=settings.ephemeral_token_key reason=HIRESTREAM_CANDIDATE_TOKEN_KEYS_unset "
+        "effect=candidate_links_die_with_this_worker"
+    )
+    return TokenKeys.parse(f"1:{base64.b64encode(secrets.token_bytes(32)).decode()}")
 
 
 def faust_app(settings: Settings) -> faust.App:
@@ -77,6 +99,7 @@ class StreamProcessor:
         self.dead_letters = topics(names.DEAD_LETTERS)
         self.tables: Tables = declare_tables(self.app, partitions)
         self.index = TenantIndex()
+        self.deadlines = SessionDeadlines()
         self.retention = CommandLogRetention(settings.idempotency_retention_s)
         self.replies = ReplyWaiter(
             settings.kafka_bootstrap_servers,
@@ -93,7 +116,7 @@ class StreamProcessor:
                 self.tables,
                 self.event_topics,
                 self.dead_letters,
-                self.index.note,
+                self._noted,
                 self.app,
                 self.retention,
                 self.store,
@@ -122,6 +145,21 @@ class StreamProcessor:
             self.internal_commands_topic,
             SettingsReader(settings.database_url),
         )
+        self.token_keys = settings.token_keys() or _ephemeral_token_keys()
+        self.mailer = install_mailer(
+            self.app,
+            topics(names.INTERVIEW_INVITED),
+            Mailer(
+                self.tables.mailings,
+                self.store,
+                CommandSender(self.internal_commands_topic, "mailer"),
+                self.app,
+                settings.smtp_config(),
+                self.token_keys,
+                settings.app_url,
+            ),
+        )
+        self.app.timer(SESSION_CLOCK_S)(self._end_overdue_sessions)
         self.app.on_partitions_assigned.connect(self._on_partitions_changed)  # type: ignore[arg-type]
         self.app.on_partitions_revoked.connect(self._on_partitions_changed)  # type: ignore[arg-type]
 
@@ -136,10 +174,58 @@ class StreamProcessor:
         )
 
     async def _on_partitions_changed(self, sender: Any, *args: Any, **kwargs: Any) -> None:
-        """The listing index and the command log's retention index are derived state:
-        rebuild them after any partition movement."""
+        """The listing index, the command log's retention index and the session deadlines
+        are derived state: rebuild them after any partition movement."""
         self.index.invalidate()
         self.retention.invalidate()
+        self.deadlines.invalidate()
+
+    def _noted(self, tenant_id: str, record: Any) -> None:
+        """What the interview agent wrote, for the derived indexes."""
+        self.index.note(tenant_id, record)
+        self.deadlines.note(tenant_id, record)
+
+    async def _end_overdue_sessions(self) -> None:
+        """The session clock: end every open session past its time limit (``time_limit``).
+        The command is idempotent; a session is ended once whoever notices it first."""
+        if self.not_ready_reason() is not None:
+            return
+        if not self.deadlines.built:
+            self.deadlines.build(
+                v for v in self.tables.interviews.values() if v and not v.get("deleted")
+            )
+        now = now_iso()
+        for tenant, interview_id, session_id in self.deadlines.due(now):
+            command = system_command(
+                "interview.session_end",
+                command_id=derived_id(_CLOCK, tenant, interview_id, session_id),
+                tenant_id=tenant,
+                interview_id=interview_id,
+                agent="session-clock",
+                issued_at=now,
+                payload={"sessionId": session_id, "reason": "time_limit"},
+            )
+            await self.commands_topic.send(key=tenant.encode(), value=codec.dumps(command))
+            log.info(
+                "event=session.time_limit tenant=%s interview=%s session=%s",
+                tenant,
+                interview_id,
+                session_id,
+            )
+
+    # --- replies other than a command's outcome -----------------------------------------
+
+    @property
+    def reply_topic(self) -> str:
+        return self.replies.topic
+
+    def expect_reply(self, correlation_id: str) -> asyncio.Future[dict[str, Any]]:
+        """A future for a message to this worker's reply topic with ``correlation_id`` (the
+        mailer's report on an invitation); ``forget_reply`` when done with it."""
+        return self.replies.expect(correlation_id)
+
+    def forget_reply(self, correlation_id: str) -> None:
+        self.replies.forget(correlation_id)
 
     # --- writes ---------------------------------------------------------------------------
 

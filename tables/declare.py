@@ -20,6 +20,7 @@ class Tables:
     counts: Any  # ["<tenant>"] -> {"byStatus": {...}, "offsets": {source: n}}
     command_log: Any  # ["<tenant>","<command id>"] -> {"fingerprint", "outcome", "at"}
     enrichment: Any  # ["<tenant>"] -> the enricher's state (agents/enrich/findings.py)
+    mailings: Any  # ["<tenant>","<invite id>"] -> what the mailer did (agents/mailer/agent.py)
 
 
 def declare_tables(app: faust.App, partitions: int) -> Tables:
@@ -52,4 +53,5 @@ def declare_tables(app: faust.App, partitions: int) -> Tables:
         enrichment=table(
             names.ENRICHMENT_TABLE, "Unknown terms and skill co-occurrence, per tenant"
         ),
+        mailings=table(names.MAILINGS_TABLE, "Invitations the mailer sent, by tenant:invite"),
     )

@@ -53,7 +53,14 @@ INTERVIEWS_TABLE = "interviews"
 COUNTS_TABLE = "counts"
 COMMANDS_TABLE = "commands"
 ENRICHMENT_TABLE = "enrichment"
-TABLES: tuple[str, ...] = (INTERVIEWS_TABLE, COUNTS_TABLE, COMMANDS_TABLE, ENRICHMENT_TABLE)
+MAILINGS_TABLE = "mailings"
+TABLES: tuple[str, ...] = (
+    INTERVIEWS_TABLE,
+    COUNTS_TABLE,
+    COMMANDS_TABLE,
+    ENRICHMENT_TABLE,
+    MAILINGS_TABLE,
+)
 
 
 def reply_topic(app_id: str, worker_name: str) -> str:
