@@ -88,6 +88,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="hirestream")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("worker", help="run one worker (Faust agents + HTTP API)")
+    commands.add_parser(
+        "assessor", help="run only the assessor (its own consumer group; health on its port)"
+    )
     keys = commands.add_parser("keys", help="manage API keys").add_subparsers(
         dest="keys_command", required=True
     )
@@ -113,6 +116,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         from hirestream.worker import run
 
         run(settings)
+    elif args.command == "assessor":
+        from hirestream.worker import run_assessor
+
+        run_assessor(settings)
     elif args.command == "keys":
         asyncio.run(_create_key(settings, args))
     elif args.command == "token":

@@ -107,7 +107,22 @@ class Settings:
     worker of a fleet must have the same keys. Never in ``repr``."""
     invite_rate_per_minute: int = 30
     """``HIRESTREAM_INVITE_RATE_PER_MINUTE``: invitation emails sent per minute at most [30]."""
-    candidate_token_expiry_days: int = 7
+    candidate_token_expiry_days: float = 7.0
+    """``CANDIDATE_TOKEN_EXPIRY_DAYS``: how long a candidate link is valid, in days [7]."""
+    llm_url: str = ""
+    """``HIRESTREAM_LLM_URL``: an OpenAI-compatible endpoint for the assessor's LLM scorer
+    [empty: the deterministic rubric scorer]."""
+    llm_model: str = ""
+    """``HIRESTREAM_LLM_MODEL``: the model to ask (required with a URL)."""
+    llm_api_key: str = field(default="", repr=False)
+    """``HIRESTREAM_LLM_API_KEY``: sent as a bearer token [empty: none]; never in ``repr``."""
+    llm_timeout_s: float = 20.0
+    """``HIRESTREAM_LLM_TIMEOUT_S``: after this, the rubric scorer answers instead [20]."""
+    assessor_in_worker: bool = True
+    """``HIRESTREAM_ASSESSOR_IN_WORKER``: run the assessor inside the worker [true]; false
+    when it runs as its own process (``python -m hirestream assessor``)."""
+    assessor_port: int = 7779
+    """``HIRESTREAM_ASSESSOR_PORT``: health and metrics of a stand-alone assessor [7779]."""
     callback_http_hosts: frozenset[str] = frozenset()
     log_level: str = "INFO"
     # Kafka TLS/SASL (docs/kafka-security.md); checked in __post_init__.
@@ -196,7 +211,13 @@ class Settings:
             invite_rate_per_minute=_env_int(
                 "HIRESTREAM_INVITE_RATE_PER_MINUTE", cls.invite_rate_per_minute
             ),
-            candidate_token_expiry_days=_env_int("CANDIDATE_TOKEN_EXPIRY_DAYS", 7),
+            candidate_token_expiry_days=_env_float("CANDIDATE_TOKEN_EXPIRY_DAYS", 7.0),
+            llm_url=_env("HIRESTREAM_LLM_URL", ""),
+            llm_model=_env("HIRESTREAM_LLM_MODEL", ""),
+            llm_api_key=_env("HIRESTREAM_LLM_API_KEY", ""),
+            llm_timeout_s=_env_float("HIRESTREAM_LLM_TIMEOUT_S", cls.llm_timeout_s),
+            assessor_in_worker=_env_bool("HIRESTREAM_ASSESSOR_IN_WORKER", True),
+            assessor_port=_env_int("HIRESTREAM_ASSESSOR_PORT", cls.assessor_port),
             callback_http_hosts=frozenset(
                 h.strip()
                 for h in _env("HIRESTREAM_CALLBACK_HTTP_HOSTS", "").split(",")

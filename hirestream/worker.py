@@ -1,4 +1,5 @@
-"""Run one worker: the Faust app with its agents and tables, and the aiohttp API inside it."""
+"""Run one worker: the Faust app with its agents and tables, the aiohttp API inside it, and
+(by default) the assessor; or the assessor alone."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import logging.config
 
 import faust
 
+from hirestream.assessor import build_assessor
+from hirestream.assessor import serve as serve_assessor
 from hirestream.provision import provision_topics
 from hirestream.settings import Settings
 from hirestream.streams import StreamProcessor
@@ -41,6 +44,8 @@ def build_worker(settings: Settings) -> faust.Worker:
     web_app = create_web_app(settings, processor)
     server = WebServer(web_app, settings.web_host, settings.web_port)
     processor.app.service(server)  # type: ignore[arg-type]  # instances are accepted
+    if settings.assessor_in_worker:
+        processor.app.service(build_assessor(settings))  # type: ignore[arg-type]
     return faust.Worker(
         processor.app,
         loglevel=settings.log_level,
@@ -60,3 +65,10 @@ def run(settings: Settings) -> None:
         settings.web_url,
     )
     build_worker(settings).execute_from_commandline()
+
+
+def run_assessor(settings: Settings) -> None:
+    """Only the assessor: its own consumer group, health and metrics on its own port."""
+    logging.config.dictConfig(logging_config(settings.log_level))
+    asyncio.run(provision_topics(settings))
+    asyncio.run(serve_assessor(settings))

@@ -78,6 +78,10 @@ class InterviewRecord(TypedDict, total=False):
     inviteEmailError: str | None
     sessionId: str
     session: dict[str, Any]  # agents/interviews/session.py: the live session and its turns
+    # the assessment (docs/api.md §6)
+    assessment: dict[str, Any] | None
+    assessments: list[dict[str, Any]]  # every assessment made, oldest first (the last 10)
+    assessedSequence: int  # the completion event the current assessment answers
     # the agent's bookkeeping: never shown, never in an event
     applied: list[dict[str, Any]]  # the last commands applied (decide.Applied)
     offsets: dict[str, int]  # per command topic, the offset of the last command taken in
@@ -139,8 +143,11 @@ FULL_FIELDS = (
     "unknownSkills",
     "unknownTitle",
     "assessment",
+    "assessments",
     "inviteSentAt",
     "tokenExpiresAt",
+    "inviteEmailSent",
+    "inviteEmailError",
     "candidatePurgedAt",
     "version",
     "createdAt",
@@ -156,6 +163,7 @@ LIST_FIELDS = (
     "candidateDemonstratedSkills",
     "revisionNotes",
     "unknownSkills",
+    "assessments",
 )
 
 

@@ -63,6 +63,7 @@ INTERNAL_COMMANDS: frozenset[str] = frozenset(
         "interview.validated",  # the validation agent's verdict
         "interview.plan_generated",  # the planner's plan
         "interview.invite_result",  # the mailer's report on an invitation
+        "interview.assessed",  # the assessor's assessment of a completed interview
     }
 )
 COMMAND_TYPES = PUBLIC_COMMANDS | INTERNAL_COMMANDS
@@ -252,6 +253,7 @@ def _internal_payload(kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         "interview.enrich": ("skills",),
         "interview.validated": ("validation", "basedOnVersion"),
         "interview.plan_generated": ("plan", "runId", "basedOnVersion"),
+        "interview.assessed": ("assessment", "basedOnSequence"),
     }
     missing = [k for k in needs[kind] if k not in payload]
     if missing:
@@ -259,7 +261,10 @@ def _internal_payload(kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
     version = payload.get("basedOnVersion")
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
         raise Invalid(["basedOnVersion must be a whole number"])
-    for name in ("validation", "plan", "skills"):
+    sequence = payload.get("basedOnSequence")
+    if sequence is not None and (isinstance(sequence, bool) or not isinstance(sequence, int)):
+        raise Invalid(["basedOnSequence must be a whole number"])
+    for name in ("validation", "plan", "skills", "assessment"):
         if name in payload and not isinstance(payload[name], dict):
             raise Invalid([f"{name} must be an object"])
     return dict(payload)

@@ -20,6 +20,7 @@ INTERVIEW_GENERATING_PLAN = "interview.generating_plan"
 INTERVIEW_REVISION_REQUESTED = "interview.revision_requested"
 INTERVIEW_INVITED = "interview.invited"
 INTERVIEW_COMPLETED = "interview.completed"
+INTERVIEW_ASSESSMENT_REQUESTED = "interview.assessment_requested"
 
 #: Every lifecycle event topic, roughly in the order they appear in an interview's life.
 #: One topic per event type; each event names the interview's version.
@@ -39,7 +40,7 @@ EVENT_TOPICS: tuple[str, ...] = (
     INTERVIEW_INVITED,
     "interview.started",
     INTERVIEW_COMPLETED,
-    "interview.assessment_requested",
+    INTERVIEW_ASSESSMENT_REQUESTED,
     "interview.assessment_pending",
     "interview.assessment_approved",
     "interview.assessment_rejected",

@@ -54,4 +54,12 @@ PERSONAL_FIELDS: Final[tuple[str, ...]] = (
 
 #: What a person may ask for with ``interview.workflow``; every other transition is the
 #: background agents' own.
-PERSON_ACTIONS: Final[tuple[str, ...]] = ("approve", "reject", "revise", "cancel")
+PERSON_ACTIONS: Final[tuple[str, ...]] = (
+    "approve",
+    "reject",
+    "revise",
+    "cancel",
+    "assessment_approve",
+    "assessment_reject",
+    "retrigger_assessment",
+)

@@ -50,13 +50,20 @@ from hirestream.tenancy import is_tenant_id
 from hirestream.topics import codec
 from hirestream.topics.commands import Malformed, clean_payload, parse_envelope
 from hirestream.topics.deadletters import Source, dead_letter_headers
-from hirestream.topics.names import INTERVIEW_COMPLETED, INTERVIEW_INVITED
+from hirestream.topics.names import (
+    INTERVIEW_ASSESSMENT_REQUESTED,
+    INTERVIEW_COMPLETED,
+    INTERVIEW_INVITED,
+)
 from hirestream.topics.partitioning import partition_for
 from hirestream.topics.payloads import Invalid
 from hirestream.topics.records import Command, Event, Outcome, rejected
 from hirestream.topics.vocabulary import PERSONAL_FIELDS
 
 log = logging.getLogger(__name__)
+
+#: Events that carry the session's transcript (answers sealed): the assessor reads them.
+WITH_TRANSCRIPT = (INTERVIEW_COMPLETED, INTERVIEW_ASSESSMENT_REQUESTED)
 
 #: Where a command was moved from (``<partition>:<offset>`` of the same topic).
 REROUTED_FROM = "hirestream-rerouted-from"
@@ -237,7 +244,7 @@ class InterviewAgent:
                 "commandId": command["commandId"],
                 "record": public,
             }
-            if event_type == INTERVIEW_COMPLETED and record.get("session"):
+            if event_type in WITH_TRANSCRIPT and record.get("session"):
                 event["transcript"] = transcript(record["session"])
             if event_type == INTERVIEW_INVITED:
                 event["invite"] = {

@@ -55,6 +55,7 @@ HANDLERS: dict[str, Handler] = {
     "interview.validated": steps.validated,
     "interview.plan_generated": steps.plan_generated,
     "interview.workflow": steps.workflow,
+    "interview.assessed": steps.assessed,
     "interview.invite": journey.invite,
     "interview.invite_result": journey.invite_result,
     "interview.conduct": journey.conduct,

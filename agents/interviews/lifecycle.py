@@ -18,6 +18,9 @@ from hirestream.agents.workflow.transitions import IllegalTransition, Transition
 from hirestream.tables.records import InterviewRecord, with_fields
 from hirestream.topics.vocabulary import status_of
 
+#: How many earlier assessments a record keeps (a retrigger makes a new one).
+ASSESSMENT_HISTORY = 10
+
 
 @dataclass(frozen=True)
 class Step:
@@ -106,14 +109,34 @@ def plan_generated(record: InterviewRecord, payload: Mapping[str, Any]) -> Step:
 
 
 def acted(record: InterviewRecord, payload: Mapping[str, Any]) -> Step:
-    """A person's action: approve, reject, revise (with notes) or cancel."""
+    """A person's action: approve, reject, revise (with notes) or cancel a plan; approve or
+    reject an assessment, or ask for a new one."""
     action = payload["action"]
     changes: dict[str, Any] = {}
     if action == "revise":
         changes["revisionNotes"] = [*record.get("revisionNotes", []), payload.get("notes", "")]
     if action == "reject" and payload.get("feedback"):
         changes["rejectionFeedback"] = payload["feedback"]
+    current = record.get("assessment")
+    if action in ("assessment_approve", "assessment_reject") and current:
+        status = "approved" if action == "assessment_approve" else "rejected"
+        changes["assessment"] = {**current, "status": status}
     return _stepped(record, [action], changes)
+
+
+def assessed(record: InterviewRecord, assessment: Mapping[str, Any], *, auto_approve: bool) -> Step:
+    """The assessor's result on a completed interview: assessment_pending, or straight on to
+    assessment_approved with the tenant's ``autoApproveAssessments``."""
+    status = "approved" if auto_approve else "pending"
+    shown = {**assessment, "status": status}
+    demonstrated = [s["skill"] for s in assessment.get("skills", []) if s.get("score", 0) >= 2]
+    history = [*record.get("assessments", []), shown][-ASSESSMENT_HISTORY:]
+    changes = {
+        "assessment": shown,
+        "assessments": history,
+        "candidateDemonstratedSkills": demonstrated,
+    }
+    return _stepped(record, ["assessment_ready"], changes, auto_approve_assessments=auto_approve)
 
 
 def content_edited(record: InterviewRecord) -> Step:
