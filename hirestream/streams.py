@@ -13,6 +13,7 @@ import base64
 import logging
 import secrets
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import faust
@@ -27,6 +28,7 @@ from hirestream.agents.planner.agent import install as install_planner
 from hirestream.agents.validation.agent import install as install_validation
 from hirestream.candidate_tokens import TokenKeys
 from hirestream.clock import now_iso
+from hirestream.completions import CompletionWatcher
 from hirestream.kafka_security import aiokafka_options, faust_credentials
 from hirestream.replies import CORRELATION_ID, REPLY_TO, ReplyWaiter
 from hirestream.settings import Settings
@@ -160,6 +162,12 @@ class StreamProcessor:
             ),
         )
         self.app.timer(SESSION_CLOCK_S)(self._end_overdue_sessions)
+        self.completions = CompletionWatcher(
+            settings.kafka_bootstrap_servers,
+            settings.topic_prefix + names.INTERVIEW_COMPLETED,
+            kafka_options=aiokafka_options(settings),
+        )
+        self.app.service(self.completions)  # type: ignore[arg-type]  # instances are accepted
         self.app.on_partitions_assigned.connect(self._on_partitions_changed)  # type: ignore[arg-type]
         self.app.on_partitions_revoked.connect(self._on_partitions_changed)  # type: ignore[arg-type]
 
@@ -226,6 +234,18 @@ class StreamProcessor:
 
     def forget_reply(self, correlation_id: str) -> None:
         self.replies.forget(correlation_id)
+
+    def on_session_ended(self, listener: Callable[[str, str], None]) -> None:
+        """Call ``listener(interview id, reason)`` for every session that ends, anywhere."""
+        self.completions.listeners.append(listener)
+
+    def interview_of_session(self, tenant_id: str, session_id: str) -> str | None:
+        """The interview of a session of this tenant (a partition this worker owns)."""
+        for entry in self.entries(tenant_id):
+            record = self.record(tenant_id, entry.interview_id)
+            if record is not None and record.get("sessionId") == session_id:
+                return entry.interview_id
+        return None
 
     # --- writes ---------------------------------------------------------------------------
 

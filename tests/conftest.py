@@ -4,6 +4,7 @@ it never skips them."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -12,6 +13,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 
 from hirestream.web.credentials import issue_jwt
 from tests.support.workers import TEST_JWT_SECRET, Worker, free_port, worker_env
@@ -40,9 +42,38 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("workers")
 
 
+#: The app ids of the workers this test session started: their topics go at the end.
+STARTED_APP_IDS: set[str] = set()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def delete_test_topics() -> Iterator[None]:
+    """Delete the topics of this session's workers when it ends, so that a developer's
+    broker does not pile up thousands of partitions run after run (CI's broker is new)."""
+    yield
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")
+    if STARTED_APP_IDS and bootstrap:
+        asyncio.run(delete_topics(bootstrap, tuple(STARTED_APP_IDS)))
+
+
+async def delete_topics(bootstrap: str, app_ids: tuple[str, ...]) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        prefixes = tuple(f"{app_id}{sep}" for app_id in app_ids for sep in ".-")
+        ours = [t for t in await admin.list_topics() if t.startswith(prefixes)]
+        for start in range(0, len(ours), 100):
+            await admin.delete_topics(ours[start : start + 100])
+    except Exception as exc:  # cleaning up is a courtesy, never a failure
+        print(f"could not delete the test topics: {exc}")
+    finally:
+        await admin.close()
+
+
 def start_worker(
     stack_env: dict[str, str], run_dir: Path, app_id: str, name: str, **kwargs: Any
 ) -> Worker:
+    STARTED_APP_IDS.add(app_id)
     port = free_port()
     worker = Worker(
         name,
