@@ -143,7 +143,7 @@ class _Checker:
         return value
 
     def email(self, value: str) -> str:
-        if len(value) > 254 or not _EMAIL.match(value):
+        if len(value) > 254 or not _EMAIL.fullmatch(value):
             self.errors.append("candidateEmail must be an email")
         return value
 
@@ -171,6 +171,8 @@ class _Checker:
         if "duration" not in body or body["duration"] is None:
             return None
         value = body["duration"]
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # 45.0 is the whole number 45 (JSON does not tell them apart)
         if isinstance(value, bool) or not isinstance(value, int):
             self.errors.append("duration must be a whole number of minutes")
             return None

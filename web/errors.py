@@ -1,4 +1,4 @@
-"""Error responses in the seed's shape, plus what machines need (API.md §1):
+"""Error responses in the seed's shape, plus what machines need (docs/api.md §1):
 ``{"statusCode": 404, "message": "Interview not found", "error": "Not Found", "requestId": "..."}``.
 
 Handlers raise ``Problem`` (or let a validator's ``Invalid`` through: a 400 listing every bad
@@ -109,6 +109,21 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
     return response
 
 
+async def _allowed_methods(request: web.Request, fallback: set[str]) -> set[str]:
+    """The methods of the route the path names, for ``Allow``. aiohttp's 405 lists the methods
+    of every route whose pattern matches the path, so ``/interviews/counts`` would also
+    advertise the PUT and DELETE of ``/interviews/{id}`` (which answer 404 there). Like the
+    dispatcher, prefer the route with the longest literal prefix (the first one registered on
+    a tie)."""
+    best: tuple[int, set[str]] | None = None
+    for resource in request.app.router.resources():
+        _, allowed = await resource.resolve(request)
+        literal = len(resource.canonical.partition("{")[0])
+        if allowed and (best is None or literal > best[0]):
+            best = (literal, set(allowed))
+    return best[1] if best is not None else fallback
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     rid = request_id_of(request)
@@ -126,7 +141,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         message = f"Request body too large (at most {limit} bytes)"
         return json_response(problem_body(413, message, rid, "body_too_large"), 413)
     except web.HTTPMethodNotAllowed as exc:
-        allow = ", ".join(sorted(exc.allowed_methods))
+        allow = ", ".join(sorted(await _allowed_methods(request, exc.allowed_methods)))
         message = f"Method not allowed (allowed: {allow})"
         return json_response(problem_body(405, message, rid), 405, {"Allow": allow})
     except web.HTTPException as exc:

@@ -631,3 +631,87 @@ async def test_parse_resume_refuses_an_undecodable_part_name(
     answer = json.loads(raw)
     assert answer["code"] == "malformed_multipart"
     assert MARKER.encode() not in raw
+
+
+# ---- found by schemathesis (tests/integration/test_schemathesis.py) ------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/interviews/counts", {"GET", "HEAD"}),
+        ("/interviews/parse-resume", {"POST"}),
+        (f"/interviews/{uuid.UUID(int=1)}", {"DELETE", "GET", "HEAD", "PUT"}),
+    ],
+)
+async def test_allow_lists_the_methods_of_the_route_the_path_names(
+    http: aiohttp.ClientSession, worker: Worker, tenant: str, path: str, allowed: set[str]
+) -> None:
+    """/interviews/counts and /interviews/parse-resume also match /interviews/{id}, whose PUT
+    and DELETE (404 there) are not theirs to advertise."""
+    async with http.request("OPTIONS", f"{worker.api}{path}", headers=auth(tenant)) as r:
+        assert r.status == 405
+        assert {m.strip() for m in r.headers["Allow"].split(",")} == allowed
+        body = await r.json()
+    assert_error_shape(405, body, r.headers)
+
+
+async def test_a_malformed_idempotency_key_is_400_even_with_an_external_id(
+    http: aiohttp.ClientSession, worker: Worker, tenant: str
+) -> None:
+    url = f"{worker.api}/integration/interviews"
+    create = {"externalId": "ats-1", "position": "Engineer"}
+    bad = {**auth(tenant), "Idempotency-Key": "k" * 256}
+    async with http.post(url, json=create, headers=bad) as r:
+        assert r.status == 400
+        body = await r.json()
+    assert_error_shape(400, body, r.headers)
+    assert body["message"] == ["Idempotency-Key must be 1 to 255 printable characters"]
+    async with http.post(url, json=create, headers=auth(tenant)) as r:
+        assert r.status == 201  # the refused request created nothing
+
+
+async def test_a_whole_number_of_minutes_written_with_a_fraction_is_a_duration(
+    http: aiohttp.ClientSession, worker: Worker, tenant: str
+) -> None:
+    """JSON (and the document's `type: integer`) does not tell 30 from 30.0."""
+    create = {"candidateName": "Jane Smith", "position": "Senior Engineer"}
+    url = f"{worker.api}/interviews"
+    async with http.post(url, json={**create, "duration": 30.0}, headers=auth(tenant)) as r:
+        assert r.status == 201
+        assert (await r.json())["duration"] == 30
+    async with http.post(url, json={**create, "duration": 30.5}, headers=auth(tenant)) as r:
+        assert r.status == 400
+        assert (await r.json())["message"] == ["duration must be a whole number of minutes"]
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [
+        ("notes\u00a0(optional)", 200),  # a no-break space
+        ("a\u200bb", 200),  # a zero-width space
+        ("\ue000private", 200),  # a private-use character
+        ("tab\there", 400),
+        ("c1\u0085control", 400),
+    ],
+)
+async def test_parse_resume_refuses_only_control_characters_in_part_names(
+    http: aiohttp.ClientSession, worker: Worker, tenant: str, name: str, status: int
+) -> None:
+    """An ignored form field may be named with any character but a control character (and
+    invalid UTF-8, above), as the 400's message says."""
+    body = (
+        b'--xyz\r\nContent-Disposition: form-data; name="'
+        + name.encode()
+        + b'"\r\n\r\nignored\r\n'
+        + b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="cv.txt"\r\n\r\n'
+        + b"Jane Smith\nSenior Python developer, eight years of backend work.\r\n--xyz--\r\n"
+    )
+    headers = {**auth(tenant), "Content-Type": "multipart/form-data; boundary=xyz"}
+    async with http.post(f"{worker.api}/interviews/parse-resume", data=body, headers=headers) as r:
+        assert r.status == status
+        answer = await r.json()
+    if status == 200:
+        assert answer["resumeText"].startswith("Jane Smith")
+    else:
+        assert answer["code"] == "malformed_multipart"

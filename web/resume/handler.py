@@ -55,6 +55,9 @@ _MAX_NAME_CHARS = 200  # a part's name or file name
 _BOUNDARY: Final = re.compile(r"[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]")
 # A field name that may be quoted back in a message (anything else is not repeated).
 _QUOTABLE_NAME: Final = re.compile(r"[A-Za-z0-9._-]{1,64}")
+# A control character (Unicode Cc), or a lone surrogate: a byte that was not UTF-8 (aiohttp
+# decodes part headers with ``surrogateescape``). Other characters are allowed in names.
+_UNSAFE_CHAR: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 # What aiohttp's multipart reader raises on a body it cannot parse (besides
 # ``HttpProcessingError`` for part headers and ``RequestPayloadError`` for the HTTP framing).
 _PARSE_ERRORS: Final = (ValueError, AssertionError, LookupError, RuntimeError)
@@ -186,7 +189,7 @@ def _names_of(part: BodyPartReader) -> tuple[str | None, str | None]:
         )
     name, filename = part.name, part.filename
     for value in (name, filename):
-        if value is not None and (len(value) > _MAX_NAME_CHARS or not value.isprintable()):
+        if value is not None and (len(value) > _MAX_NAME_CHARS or _UNSAFE_CHAR.search(value)):
             raise rejected(
                 "malformed_multipart",
                 "A part's name or file name holds a control character or invalid UTF-8, or is "
