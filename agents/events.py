@@ -12,10 +12,10 @@ from typing import Any
 
 import faust
 
-from hirestream.clock import now_iso
-from hirestream.tenancy import derived_id
 from hirestream.topics import codec
+from hirestream.topics.clock import now_iso
 from hirestream.topics.records import system_command
+from hirestream.topics.tenancy import derived_id
 
 _NAMESPACE = uuid.UUID("0b7e3a52-41a6-4b8e-8f0e-6a1f0f1c2d33")
 

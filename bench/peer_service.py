@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from hirestream.clock import iso_millis  # noqa: E402
+from hirestream.topics.clock import iso_millis  # noqa: E402
 from hirestream.topics.payloads import Invalid, create_fields  # noqa: E402
 from hirestream.web.credentials import (  # noqa: E402
     CredentialRejected,

@@ -44,11 +44,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from hirestream.web.resume.config import Limits  # noqa: E402
-from hirestream.web.resume.errors import ResumeRejected  # noqa: E402
-from hirestream.web.resume.extract import extract  # noqa: E402
-from hirestream.web.resume.pdf_extract import count_pages  # noqa: E402
-from hirestream.web.resume.service import ResumeParser  # noqa: E402
+from hirestream.documents.config import Limits  # noqa: E402
+from hirestream.documents.errors import ResumeRejected  # noqa: E402
+from hirestream.documents.extract import extract  # noqa: E402
+from hirestream.documents.pdf_extract import count_pages  # noqa: E402
+from hirestream.documents.service import ResumeParser  # noqa: E402
 from tests import resume_fixtures as fx  # noqa: E402
 
 GOAL_MS_2_PAGES = 150.0

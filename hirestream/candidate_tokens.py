@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from hirestream.tenancy import canonical_uuid
+from hirestream.topics.tenancy import canonical_uuid
 
 VERSION: Final = 1
 MIN_SECRET_BYTES: Final = 32

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from hirestream.settings import Settings
-from hirestream.tenancy import is_tenant_id
+from hirestream.topics.tenancy import is_tenant_id
 
 _TENANT_RULE = "a tenant id is 1 to 128 characters of A-Z a-z 0-9 . _ -"
 

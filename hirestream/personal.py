@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hirestream.agents.interviews.content import resume_skills
+from hirestream.agents.enrich import claimed_and_evidenced
 from hirestream.privacy import seal_fields
 from hirestream.store.datakeys import DataKeys
 from hirestream.topics.vocabulary import PERSONAL_FIELDS
@@ -42,5 +42,7 @@ async def sealed_payload(
     if cleared:
         out["sealedCleared"] = [*payload.get("sealedCleared", []), *cleared]
     if clean.get("candidateResume"):
-        out["resumeSkills"] = resume_skills(clean.get("skills") or [], clean["candidateResume"])
+        out["resumeSkills"] = claimed_and_evidenced(
+            clean.get("skills") or [], clean["candidateResume"]
+        )
     return out

@@ -27,7 +27,6 @@ from hirestream.agents.mailer.agent import install as install_mailer
 from hirestream.agents.planner.agent import install as install_planner
 from hirestream.agents.validation.agent import install as install_validation
 from hirestream.candidate_tokens import TokenKeys
-from hirestream.clock import now_iso
 from hirestream.completions import CompletionWatcher
 from hirestream.kafka_security import aiokafka_options, faust_credentials
 from hirestream.replies import CORRELATION_ID, REPLY_TO, ReplyWaiter
@@ -39,12 +38,13 @@ from hirestream.tables.declare import Tables, declare_tables
 from hirestream.tables.index import TenantIndex
 from hirestream.tables.keys import record_key, tenant_key, tenant_prefix
 from hirestream.tables.queries import Entry
-from hirestream.tables.records import owned
+from hirestream.tables.records import InterviewRecord, owned
 from hirestream.tables.retention import CommandLogRetention
-from hirestream.tenancy import derived_id
 from hirestream.topics import codec, names
+from hirestream.topics.clock import now_iso
 from hirestream.topics.partitioning import partition_for
 from hirestream.topics.records import Command, Outcome, system_command
+from hirestream.topics.tenancy import derived_id
 from hirestream.web.backend import MAX_COMMAND_BYTES, CommandTimeout, CommandTooLarge
 
 log = logging.getLogger(__name__)
@@ -297,8 +297,8 @@ class StreamProcessor:
                 return str(url)
         return None
 
-    def record(self, tenant_id: str, interview_id: str) -> dict[str, Any] | None:
-        record: dict[str, Any] | None = self.tables.interviews.get(
+    def record(self, tenant_id: str, interview_id: str) -> InterviewRecord | None:
+        record: InterviewRecord | None = self.tables.interviews.get(
             record_key(tenant_id, interview_id)
         )
         return record if owned(record, tenant_id) else None

@@ -20,9 +20,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from hirestream.clock import iso_millis
-from hirestream.tenancy import canonical_uuid, is_tenant_id
 from hirestream.topics import codec
+from hirestream.topics.clock import iso_millis
 from hirestream.topics.journey import (
     answer_fields,
     end_fields,
@@ -39,6 +38,7 @@ from hirestream.topics.payloads import (
     workflow_fields,
 )
 from hirestream.topics.records import Command
+from hirestream.topics.tenancy import canonical_uuid, is_tenant_id
 from hirestream.topics.vocabulary import PERSONAL_FIELDS
 
 PUBLIC_COMMANDS: frozenset[str] = frozenset(
@@ -72,6 +72,8 @@ COMMAND_TYPES = PUBLIC_COMMANDS | INTERNAL_COMMANDS
 RAW_FIELDS = ("position", "skills", "level", "jobDescription", "qualifications")
 
 _ID_MAX = 200
+#: Who may stand behind a command.
+ACTOR_KINDS = ("user", "apiKey", "system", "candidate")
 #: A sealed value: base64url of nonce + ciphertext + tag of at most 100,000 characters.
 _SEALED_MAX = 600_000
 
@@ -102,8 +104,8 @@ def _moment(value: Any, timestamp_ms: int) -> str:
 def _actor(value: Any) -> dict[str, str]:
     if value is None:
         return {"kind": "system", "id": "upstream"}
-    if not isinstance(value, Mapping) or value.get("kind") not in ("user", "apiKey", "system"):
-        raise Malformed("actor must be {kind: user|apiKey|system, id}")
+    if not isinstance(value, Mapping) or value.get("kind") not in ACTOR_KINDS:
+        raise Malformed(f"actor must be {{kind: {'|'.join(ACTOR_KINDS)}, id}}")
     return {"kind": value["kind"], "id": _text(value.get("id"), "actor.id")}
 
 

@@ -7,8 +7,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from hirestream.tenancy import canonical_uuid
 from hirestream.topics.payloads import Invalid
+from hirestream.topics.tenancy import canonical_uuid
 
 #: The longest answer, in characters (docs/api.md §6).
 MAX_ANSWER_CHARS = 10_000

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from hirestream.clock import iso_millis
-from hirestream.safe_urls import check_url
+from hirestream.topics.clock import iso_millis
+from hirestream.topics.urls import check_url
 from hirestream.topics.vocabulary import LEVELS, PERSON_ACTIONS, PERSONAL_FIELDS, STATUSES
 
 EMAIL_PATTERN = (

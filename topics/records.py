@@ -37,7 +37,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 
 
 class Actor(TypedDict):
-    kind: Literal["user", "apiKey", "system"]
+    kind: Literal["user", "apiKey", "system", "candidate"]
     id: str
 
 

@@ -14,11 +14,11 @@ from typing import Any
 
 import orjson
 
-from hirestream.tenancy import TENANT_ID_PATTERN
-from hirestream.topics.commands import INTERNAL_COMMANDS, PUBLIC_COMMANDS
+from hirestream.topics.commands import ACTOR_KINDS, INTERNAL_COMMANDS, PUBLIC_COMMANDS
 from hirestream.topics.journey import END_REASONS, MAX_ANSWER_CHARS
 from hirestream.topics.names import EVENT_TOPICS
 from hirestream.topics.payloads import CONTENT_FIELDS, EMAIL_PATTERN, NOT_NULLABLE, Field
+from hirestream.topics.tenancy import TENANT_ID_PATTERN
 from hirestream.topics.vocabulary import LEVELS, PERSON_ACTIONS, PERSONAL_FIELDS, STATUSES
 
 FOLDER = Path(__file__).with_name("published")
@@ -190,7 +190,7 @@ def command_schema(kind: str) -> dict[str, Any]:
                 "type": "object",
                 "required": ["kind", "id"],
                 "properties": {
-                    "kind": {"enum": ["user", "apiKey", "system"]},
+                    "kind": {"enum": list(ACTOR_KINDS)},
                     "id": {"type": "string", "minLength": 1, "maxLength": 200},
                 },
             },

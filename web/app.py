@@ -1,4 +1,5 @@
-"""The aiohttp application factory: typed app keys, cleanup contexts, middlewares, routes.
+"""The aiohttp application factory: typed app keys (``web/keys.py``), cleanup contexts,
+middlewares, routes (``web/routes.py``).
 
 ``create_web_app(settings, backend)`` builds the app a worker serves; the backend is the
 worker's stream processor (``hirestream.streams.StreamProcessor``)."""
@@ -10,39 +11,49 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
+from hirestream.documents.service import ResumeParser
 from hirestream.settings import Settings
 from hirestream.store.datakeys import DataKeys
 from hirestream.store.db import migrate, open_pool
 from hirestream.store.idempotency import IdempotencyStore
-from hirestream.web import routing
-from hirestream.web.auth import AUTHENTICATOR, Authenticator, auth_middleware
-from hirestream.web.backend import BACKEND, InterviewBackend
-from hirestream.web.commands import COMMAND_TIMEOUT
+from hirestream.web.auth import Authenticator, auth_middleware
+from hirestream.web.backend import InterviewBackend
 from hirestream.web.credentials import jwt_policy
 from hirestream.web.errors import error_middleware, request_id_middleware
-from hirestream.web.idempotency import IDEMPOTENCY
-from hirestream.web.resume.service import resume_parser_ctx
-from hirestream.web.server import secure_headers
-from hirestream.web.views import (
-    apikeys,
-    curation,
-    health,
-    integration,
-    interviews,
-    openapi,
-    resume,
-    tenant,
+from hirestream.web.keys import (
+    ACCESS_LIMIT,
+    AUTHENTICATOR,
+    BACKEND,
+    CALLBACK_HTTP_HOSTS,
+    COMMAND_TIMEOUT,
+    DATA_KEYS,
+    FORWARD_TIMEOUT,
+    HTTP_CLIENT,
+    IDEMPOTENCY,
+    INVITE_LIMIT,
+    POOL,
+    RESUME_PARSER,
+    SELF_URL,
+    SETTINGS,
+    SOCKETS,
+    TOKEN_KEYS,
 )
+from hirestream.web.rate_limits import RateLimit
+from hirestream.web.routes import add_routes
+from hirestream.web.server import secure_headers
+from hirestream.web.sockets import SessionSockets
+from hirestream.web.views.candidates import candidate_headers
 
-SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)
+#: Candidate links: requests per minute for one link and for one client address.
+ACCESS_PER_MINUTE = 120
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     pool = await open_pool(settings.database_url)
     await migrate(pool)
-    app[apikeys.POOL] = pool
-    app[interviews.DATA_KEYS] = DataKeys(pool)
+    app[POOL] = pool
+    app[DATA_KEYS] = DataKeys(pool)
     policy = jwt_policy(
         settings.jwt_secret,
         settings.jwt_public_key,
@@ -58,56 +69,41 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 async def _http_client(app: web.Application) -> AsyncIterator[None]:
     async with aiohttp.ClientSession() as session:
-        app[routing.HTTP_CLIENT] = session
+        app[HTTP_CLIENT] = session
         yield
 
 
-def add_routes(app: web.Application, prefix: str) -> None:
-    r = app.router
-    r.add_get(f"{prefix}/health/live", health.live)
-    r.add_get(f"{prefix}/health/ready", health.ready)
-    r.add_get(f"{prefix}/openapi.json", openapi.openapi_document)
-    r.add_get(f"{prefix}/schemas/{{name}}.json", openapi.kafka_schema)
-    r.add_post(f"{prefix}/interviews/parse-resume", resume.parse_resume)
-    r.add_get(f"{prefix}/interviews/counts", interviews.interview_counts)
-    r.add_post(f"{prefix}/interviews", interviews.create_interview)
-    r.add_get(f"{prefix}/interviews", interviews.list_interviews)
-    r.add_get(f"{prefix}/interviews/{{id}}", interviews.get_interview)
-    r.add_put(f"{prefix}/interviews/{{id}}", interviews.update_interview)
-    r.add_delete(f"{prefix}/interviews/{{id}}", interviews.delete_interview)
-    r.add_get(f"{prefix}/interviews/{{id}}/plan", interviews.get_plan)
-    r.add_post(f"{prefix}/interviews/{{id}}/assess", interviews.assess_interview)
-    r.add_post(f"{prefix}/interviews/{{id}}/override", curation.apply_override)
-    r.add_get(f"{prefix}/interviews/{{id}}/overrides", curation.list_overrides)
-    r.add_get(f"{prefix}/taxonomy/unknown", curation.unknown_taxonomy_terms)
-    r.add_get(f"{prefix}/tenant/settings", tenant.get_settings)
-    r.add_put(f"{prefix}/tenant/settings", tenant.put_settings)
-    run = f"{prefix}/integration/interviews/{{runId}}"
-    r.add_post(f"{prefix}/integration/interviews", integration.create)
-    r.add_get(run, integration.get)
-    r.add_delete(run, integration.cancel)
-    r.add_patch(f"{run}/info", integration.supply_info)
-    r.add_post(f"{run}/plan/approve", integration.approve_plan)
-    r.add_post(f"{run}/plan/reject", integration.reject_plan)
-    r.add_patch(f"{run}/plan/revise", integration.revise_plan)
-    r.add_delete(f"{run}/candidate-data", integration.purge_candidate_data)
-    r.add_post(f"{prefix}/api-keys", apikeys.create_api_key)
-    r.add_get(f"{prefix}/api-keys", apikeys.list_api_keys)
-    r.add_delete(f"{prefix}/api-keys/{{id}}", apikeys.revoke_api_key)
+async def resume_parser_context(app: web.Application) -> AsyncIterator[None]:
+    """A ``ResumeParser`` (limits from the environment) for the application's lifetime."""
+    parser = ResumeParser()
+    await parser.start()
+    app[RESUME_PARSER] = parser
+    try:
+        yield
+    finally:
+        await parser.close()
 
 
 def create_web_app(settings: Settings, backend: InterviewBackend) -> web.Application:
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[request_id_middleware, error_middleware, auth_middleware],
+        middlewares=[request_id_middleware, candidate_headers, error_middleware, auth_middleware],
     )
     app[SETTINGS] = settings
     app[BACKEND] = backend
-    app[routing.SELF_URL] = settings.web_url
-    app[routing.FORWARD_TIMEOUT] = settings.forward_timeout_s
+    app[SELF_URL] = settings.web_url
+    app[FORWARD_TIMEOUT] = settings.forward_timeout_s
     app[COMMAND_TIMEOUT] = settings.command_timeout_s
-    app[interviews.CALLBACK_HTTP_HOSTS] = settings.callback_http_hosts
-    app.cleanup_ctx.extend([_database, _http_client, resume_parser_ctx])
+    app[CALLBACK_HTTP_HOSTS] = settings.callback_http_hosts
+    app[TOKEN_KEYS] = backend.token_keys
+    app[INVITE_LIMIT] = RateLimit(
+        per_minute=settings.invite_rate_per_minute, burst=settings.invite_rate_per_minute
+    )
+    app[ACCESS_LIMIT] = RateLimit(per_minute=ACCESS_PER_MINUTE, burst=ACCESS_PER_MINUTE // 2)
+    sockets = SessionSockets()
+    app[SOCKETS] = sockets
+    backend.on_session_ended(sockets.ended)
+    app.cleanup_ctx.extend([_database, _http_client, resume_parser_context])
     app.on_response_prepare.append(secure_headers)
     add_routes(app, settings.api_prefix)
     return app

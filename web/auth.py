@@ -1,8 +1,8 @@
 """Authentication and permission checks (docs/api.md §2).
 
 Two ways in: ``Authorization: Bearer <jwt>`` or ``X-API-Key`` + ``X-Tenant-ID``. An
-``X-Tenant-ID`` that is not a well-formed tenant id (``hirestream.tenancy.is_tenant_id``) is 401
-with either, before anything is looked up, so no principal ever carries one. Handlers
+``X-Tenant-ID`` that is not a well-formed tenant id (``topics.tenancy.is_tenant_id``) is 401 with
+either, before anything is looked up, so no principal ever carries one. Handlers
 declare the permission they need with ``@requires("interview:read")``; the middleware
 authenticates, then checks it. API key lookups are cached per worker for at most
 ``api_key_cache_ttl_s`` seconds, so a revocation is in force everywhere within that time.
@@ -20,7 +20,7 @@ import asyncpg
 from aiohttp import web
 
 from hirestream.store import apikeys
-from hirestream.tenancy import is_tenant_id
+from hirestream.topics.tenancy import is_tenant_id
 from hirestream.web.credentials import (
     CredentialRejected,
     JwtPolicy,
@@ -29,7 +29,8 @@ from hirestream.web.credentials import (
     hash_api_key,
     principal_from_jwt,
 )
-from hirestream.web.errors import PRINCIPAL, Handler, Problem
+from hirestream.web.errors import Handler, Problem
+from hirestream.web.keys import AUTHENTICATOR, PRINCIPAL
 
 REQUIRED_PERMISSION = "__hirestream_permission__"
 PUBLIC = "public"
@@ -124,9 +125,6 @@ class Authenticator:
 
     def forget(self) -> None:
         self._cache.clear()
-
-
-AUTHENTICATOR: web.AppKey[Authenticator] = web.AppKey("authenticator", Authenticator)
 
 
 @web.middleware

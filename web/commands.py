@@ -3,31 +3,31 @@
 The command id is derived from the ``Idempotency-Key`` header when there is one (so a retry
 is the same command, and a create retried gets the same interview id), else random. The
 fingerprint (method, path and body) lets the agent tell a replay from a reused key (422).
-Derived ids hash an unambiguous encoding of their inputs (``hirestream.tenancy.derived_id``).
+Derived ids hash an unambiguous encoding of their inputs (``hirestream.topics.tenancy.derived_id``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from aiohttp import web
 
-from hirestream.clock import now_iso
-from hirestream.tenancy import canonical_uuid, derived_id
+from hirestream.tables.records import InterviewRecord
+from hirestream.topics.clock import now_iso
 from hirestream.topics.records import Command, Outcome
+from hirestream.topics.tenancy import canonical_uuid, derived_id
+from hirestream.web import payloads
 from hirestream.web.auth import principal
-from hirestream.web.backend import BACKEND, CommandTimeout, CommandTooLarge
-from hirestream.web.errors import Problem, request_id_of
+from hirestream.web.backend import CommandTimeout, CommandTooLarge
+from hirestream.web.errors import NOT_FOUND, Problem, request_id_of
+from hirestream.web.keys import BACKEND, COMMAND_TIMEOUT, DATA_KEYS
 from hirestream.web.outcomes import problem_of
 
 _NAMESPACE = uuid.UUID("6f1f4a0e-7a51-4d0e-9a53-2b0f7c1d9e11")
-COMMAND_TIMEOUT: web.AppKey[float] = web.AppKey("command_timeout", float)
 
-
-NOT_FOUND = Problem(404, "Interview not found")
 
 #: Media types a JSON body may be sent as.
 JSON_TYPES = ("application/json",)
@@ -105,8 +105,55 @@ def build_command(
     }
 
 
-async def execute(request: web.Request, command: Command) -> Outcome:
-    """Send the command and wait; a rejection becomes its HTTP error (``web.outcomes``)."""
+async def create(
+    request: web.Request,
+    fields: dict[str, Any],
+    body: dict[str, Any],
+    *,
+    command_id: str,
+    interview_id: str,
+    fingerprint_body: bytes,
+) -> Outcome:
+    """The one create path of the Interviews and Integration APIs: ``fields`` as validated,
+    the personal ones sealed under the new interview's data key, the command sent."""
+    tenant = principal(request).tenant_id
+    payload = await payloads.creation(request.app[DATA_KEYS], tenant, interview_id, fields, body)
+    command = build_command(
+        request,
+        kind="interview.create",
+        command_id=command_id,
+        interview_id=interview_id,
+        payload=payload,
+        raw_body=fingerprint_body,
+    )
+    return await execute(request, command)
+
+
+def candidate_command(
+    request: web.Request, tenant_id: str, interview_id: str, kind: str, payload: dict[str, Any]
+) -> Command:
+    """A command the candidate's link allows (its actor is the candidate, its tenant the
+    interview's)."""
+    return {
+        "commandId": str(uuid.uuid4()),
+        "type": kind,
+        "tenantId": tenant_id,
+        "interviewId": interview_id,
+        "actor": {"kind": "candidate", "id": interview_id},
+        "requestId": request_id_of(request),
+        "issuedAt": now_iso(),
+        "fingerprint": "",
+        "payload": payload,
+    }
+
+
+def record_of(outcome: Outcome) -> InterviewRecord:
+    """The interview an applied command's outcome shows."""
+    return cast(InterviewRecord, outcome["record"])
+
+
+async def send_command(request: web.Request, command: Command) -> Outcome:
+    """Send the command and wait; the outcome, whether applied or not (504 on a timeout)."""
     try:
         outcome = await request.app[BACKEND].send(command, request.app[COMMAND_TIMEOUT])
     except CommandTooLarge as exc:
@@ -123,6 +170,12 @@ async def execute(request: web.Request, command: Command) -> Outcome:
             code="command_timeout",
             extra={"commandId": command["commandId"]},
         ) from exc
+    return outcome
+
+
+async def execute(request: web.Request, command: Command) -> Outcome:
+    """Send the command and wait; a rejection becomes its HTTP error (``web.outcomes``)."""
+    outcome = await send_command(request, command)
     if not outcome["ok"]:
         raise problem_of(outcome)
     return outcome

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import jwt
 
-from hirestream.tenancy import is_tenant_id
+from hirestream.topics.tenancy import is_tenant_id
 from hirestream.web.permissions import ROLE_PERMISSIONS, UnknownPermission, expand
 
 KEY_PREFIX = "ak_live_"
@@ -106,7 +106,7 @@ def jwt_policy(
 def principal_from_jwt(token: str, policy: JwtPolicy) -> Principal:
     """The caller a verified token names. Every claim used must have the right type: ``sub``
     1–255 printable characters, ``tenantId`` a well-formed tenant id
-    (``hirestream.tenancy.is_tenant_id``), ``permissions`` (unless absent or null) a list of
+    (``hirestream.topics.tenancy.is_tenant_id``), ``permissions`` (unless absent or null) a list of
     known permission codes, ``role`` (unless absent or null) a string, naming a known role
     when there is no ``permissions``. Anything else is ``CredentialRejected`` (401), never an
     exception of another kind."""

@@ -20,13 +20,11 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from hirestream.web.keys import PRINCIPAL, REQUEST_ID
 from hirestream.web.validation import Invalid
 
 log = logging.getLogger(__name__)
 
-REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id", str)
-#: Who is calling (set by the auth middleware; ``hirestream.web.credentials.Principal``).
-PRINCIPAL: web.RequestKey[Any] = web.RequestKey("principal", object)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -48,6 +46,10 @@ class Problem(Exception):
         self.code = code
         self.headers = headers or {}
         self.extra = extra or {}
+
+
+#: Another tenant's interview, or none: the same answer (docs/api.md §1).
+NOT_FOUND = Problem(404, "Interview not found")
 
 
 def json_response(

@@ -38,8 +38,8 @@ from hirestream.store.idempotency import (
 from hirestream.web.auth import principal
 from hirestream.web.commands import idempotency_key
 from hirestream.web.errors import Handler, Problem
+from hirestream.web.keys import IDEMPOTENCY
 
-IDEMPOTENCY: web.AppKey[IdempotencyStore] = web.AppKey("idempotency", IdempotencyStore)
 #: How long a retry waits for the first request's answer before 409.
 WAIT_S: Final = 10.0
 _FIRST_POLL_S: Final = 0.02

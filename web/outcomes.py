@@ -75,6 +75,24 @@ REJECTION: dict[str, tuple[int, Callable[[Mapping[str, Any]], str | list[str]]]]
         413,
         lambda d: f"The interview would exceed {d.get('limit')} bytes: shorten its content",
     ),
+    "candidate_email_missing": (
+        400,
+        lambda d: (
+            "The interview has no candidateEmail: add the candidate's email "
+            "(PUT /interviews/:id) before sending an invitation"
+        ),
+    ),
+    "session_not_open": (
+        404,
+        lambda d: "No open session: the session has ended or is not this interview's",
+    ),
+    "question_mismatch": (
+        409,
+        lambda d: (
+            f"That answer is for question {d.get('got')}, but question "
+            f"{d.get('expected')} is the one waiting for an answer"
+        ),
+    ),
     "internal_error": (500, lambda d: "Internal server error"),
 }
 

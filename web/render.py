@@ -3,6 +3,7 @@ arrive already opened."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from hirestream.tables.records import FULL_FIELDS, SUMMARY_FIELDS, field_value
@@ -10,7 +11,7 @@ from hirestream.tables.records import FULL_FIELDS, SUMMARY_FIELDS, field_value
 __all__ = ["FULL_FIELDS", "SUMMARY_FIELDS", "full", "list_item", "summary"]
 
 
-def _value(record: dict[str, Any], personal: dict[str, str | None], field: str) -> Any:
+def _value(record: Mapping[str, Any], personal: dict[str, str | None], field: str) -> Any:
     if field in personal:
         return personal[field]
     value = field_value(record, field)
@@ -19,13 +20,13 @@ def _value(record: dict[str, Any], personal: dict[str, str | None], field: str) 
     return value
 
 
-def summary(record: dict[str, Any], personal: dict[str, str | None]) -> dict[str, Any]:
+def summary(record: Mapping[str, Any], personal: dict[str, str | None]) -> dict[str, Any]:
     return {f: _value(record, personal, f) for f in SUMMARY_FIELDS}
 
 
-def list_item(record: dict[str, Any], personal: dict[str, str | None]) -> dict[str, Any]:
+def list_item(record: Mapping[str, Any], personal: dict[str, str | None]) -> dict[str, Any]:
     return {f: _value(record, personal, f) for f in SUMMARY_FIELDS if f != "tenantId"}
 
 
-def full(record: dict[str, Any], personal: dict[str, str | None]) -> dict[str, Any]:
+def full(record: Mapping[str, Any], personal: dict[str, str | None]) -> dict[str, Any]:
     return {f: _value(record, personal, f) for f in FULL_FIELDS}

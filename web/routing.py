@@ -1,29 +1,39 @@
-"""Reads are answered by the worker that owns the tenant's partition (ARCHITECTURE.md rule 4).
+"""Reads are answered by the worker that owns the tenant's partition (ARCHITECTURE.md rule 6).
 
-``owner_or_forward`` returns when this worker may answer from its own tables; otherwise it
-forwards the request to the owner and returns its response, or answers 503 with Retry-After
-while partitions are moving. A forwarded request carries a hop header; a worker that gets a
-forwarded request for a partition it does not own answers 503 instead of forwarding again.
+A view that reads the tables is decorated with ``@routed_to_owner`` (the idea of Faust's
+``table_route``): it runs where the caller's tenant's partition lives, and anywhere else the
+request is forwarded to that worker and its answer returned; while partitions are moving the
+answer is 503 with ``Retry-After``. A forwarded request carries a hop header; a worker that gets
+a forwarded request for a partition it does not own answers 503 instead of forwarding again.
+Inside such a view, ``owned_record`` reads one record of the caller's tenant (404 for another
+tenant's or none). ``owner_or_forward`` is the same step for a view whose tenant is not the
+caller's (candidate access, where the link names the interview).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import aiohttp
 from aiohttp import web
 
-from hirestream.web.backend import BACKEND
-from hirestream.web.errors import Problem
+from hirestream.tables.records import InterviewRecord
+from hirestream.web.auth import principal
+from hirestream.web.errors import NOT_FOUND, Handler, Problem
+from hirestream.web.keys import BACKEND, FORWARD_TIMEOUT, HTTP_CLIENT, SELF_URL
 
 log = logging.getLogger(__name__)
 
 FORWARDED_HEADER = "X-Hirestream-Forwarded"
-_PASSED_HEADERS = ("Authorization", "X-API-Key", "X-Tenant-ID", "X-Request-ID", "Accept")
-
-SELF_URL: web.AppKey[str] = web.AppKey("self_url", str)
-HTTP_CLIENT: web.AppKey[aiohttp.ClientSession] = web.AppKey("http_client", aiohttp.ClientSession)
-FORWARD_TIMEOUT: web.AppKey[float] = web.AppKey("forward_timeout", float)
+_PASSED_HEADERS = (
+    "Authorization",
+    "X-API-Key",
+    "X-Tenant-ID",
+    "X-Request-ID",
+    "Accept",
+    "Idempotency-Key",
+)
 
 
 def unavailable(reason: str) -> Problem:
@@ -37,6 +47,28 @@ def unavailable(reason: str) -> Problem:
 
 def _same(a: str, b: str) -> bool:
     return a.rstrip("/") == b.rstrip("/")
+
+
+def routed_to_owner(handler: Handler) -> Handler:
+    """Run the view on the owner of the caller's tenant's partition (see the module)."""
+
+    @functools.wraps(handler)
+    async def routed(request: web.Request) -> web.StreamResponse:
+        forwarded = await owner_or_forward(request, principal(request).tenant_id)
+        if forwarded is not None:
+            return forwarded
+        return await handler(request)
+
+    return routed
+
+
+def owned_record(request: web.Request, interview_id: str) -> InterviewRecord:
+    """The caller's tenant's record, read here (the view is ``@routed_to_owner``); 404 for
+    another tenant's or none."""
+    record = request.app[BACKEND].record(principal(request).tenant_id, interview_id)
+    if record is None:
+        raise NOT_FOUND
+    return record
 
 
 async def owner_or_forward(request: web.Request, tenant_id: str) -> web.Response | None:

@@ -38,7 +38,8 @@ from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage, BadHttpMethod, LineTooLong
 from mode import Service
 
-from hirestream.web.errors import REQUEST_ID, json_response, problem_body
+from hirestream.web.errors import json_response, problem_body
+from hirestream.web.keys import REQUEST_ID
 
 log = logging.getLogger(__name__)
 

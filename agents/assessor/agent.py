@@ -26,10 +26,10 @@ from mode import Service
 
 from hirestream.agents.assessor.scorers import Scorer
 from hirestream.agents.events import command_id
-from hirestream.clock import now_iso
 from hirestream.privacy import SealBroken, answer_field, unseal
 from hirestream.store.agent_store import AgentStore
 from hirestream.topics import codec
+from hirestream.topics.clock import now_iso
 from hirestream.topics.records import system_command
 
 log = logging.getLogger(__name__)

@@ -182,3 +182,9 @@ def apply_override(
         if name.casefold() not in removed and name.casefold() not in {r.casefold() for r in result}:
             result.append(name)
     return result
+
+
+def claimed_and_evidenced(skills: list[str], resume: str) -> dict[str, list[str]]:
+    """Claimed and evidenced skills of a résumé (the requested skills first)."""
+    result = canonicalise({"skills": skills, "candidateResume": resume})
+    return {"claimed": result.claimed_skills, "evidenced": result.evidenced_skills}

@@ -34,7 +34,6 @@ from hirestream.agents.enrich.canonical import role_families
 from hirestream.agents.interviews.decide import already_applied, decide
 from hirestream.agents.interviews.decision import Decision, outcome_of
 from hirestream.agents.interviews.session import transcript
-from hirestream.clock import now_iso
 from hirestream.personal import sealed_payload
 from hirestream.privacy import answer_field, seal
 from hirestream.replies import CORRELATION_ID, REPLY_TO
@@ -46,8 +45,8 @@ from hirestream.tables.keys import command_key, record_key, tenant_key
 from hirestream.tables.limits import MAX_VALUE_BYTES, fits
 from hirestream.tables.records import InterviewRecord, public_record
 from hirestream.tables.retention import CommandLogRetention
-from hirestream.tenancy import is_tenant_id
 from hirestream.topics import codec
+from hirestream.topics.clock import now_iso
 from hirestream.topics.commands import Malformed, clean_payload, parse_envelope
 from hirestream.topics.deadletters import Source, dead_letter_headers
 from hirestream.topics.names import (
@@ -58,6 +57,7 @@ from hirestream.topics.names import (
 from hirestream.topics.partitioning import partition_for
 from hirestream.topics.payloads import Invalid
 from hirestream.topics.records import Command, Event, Outcome, rejected
+from hirestream.topics.tenancy import is_tenant_id
 from hirestream.topics.vocabulary import PERSONAL_FIELDS
 
 log = logging.getLogger(__name__)

@@ -104,12 +104,6 @@ def canonical_content(
     return fields
 
 
-def resume_skills(skills: list[str], resume: str) -> dict[str, list[str]]:
-    """Claimed and evidenced skills of a résumé (the requested skills first)."""
-    result = canonicalise({"skills": skills, "candidateResume": resume})
-    return {"claimed": result.claimed_skills, "evidenced": result.evidenced_skills}
-
-
 def recanonicalised(
     record: InterviewRecord, cooccurrence: Mapping[str, Mapping[str, int]] | None = None
 ) -> dict[str, Any]:

@@ -26,10 +26,10 @@ from hirestream.agents.interviews.decision import (
     unchanged,
 )
 from hirestream.agents.workflow.transitions import IllegalTransition, allowed_actions
-from hirestream.clock import iso_millis
 from hirestream.tables.records import InterviewRecord, with_fields
-from hirestream.tenancy import derived_id
+from hirestream.topics.clock import iso_millis
 from hirestream.topics.records import Command
+from hirestream.topics.tenancy import derived_id
 
 _SESSIONS = uuid.UUID("9d2b7c55-4b9e-4f57-8a7e-3a4c1f2e6d10")
 

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hirestream.agents.validation.validate import validate
 from hirestream.agents.workflow.transitions import IllegalTransition, Transition, try_transition
 from hirestream.tables.records import InterviewRecord, with_fields
 from hirestream.topics.vocabulary import status_of
@@ -55,21 +54,6 @@ def _stepped(
         return Step(None, illegal=walked)
     new, events = walked
     return Step(with_fields(new, changes), events)
-
-
-def validation_fields(record: Mapping[str, Any]) -> dict[str, Any]:
-    """What validation looks at. Personal fields are sealed: their presence is what counts."""
-    sealed = record.get("sealed", {})
-    return {
-        "position": record.get("position"),
-        "candidateName": "present" if "candidateName" in sealed else None,
-        "candidateEmail": "present@example.invalid" if "candidateEmail" in sealed else None,
-        "candidateRef": record.get("candidateRef"),
-        "level": record.get("level"),
-        "skills": record.get("skills") or [],
-        "qualifications": record.get("qualifications") or [],
-        "jobDescription": record.get("jobDescription"),
-    }
 
 
 def stale(record: Mapping[str, Any], payload: Mapping[str, Any]) -> bool:
@@ -142,9 +126,3 @@ def assessed(record: InterviewRecord, assessment: Mapping[str, Any], *, auto_app
 def content_edited(record: InterviewRecord) -> Step:
     """Content changed while planning or pending: back to validation and planning."""
     return _stepped(record, ["edit_content"], {})
-
-
-def validation_now(record: Mapping[str, Any]) -> dict[str, Any]:
-    """What the validation agent will say of this record (used by the Integration API to
-    answer a create with its data quality at once)."""
-    return validate(validation_fields(record)).to_json()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from hirestream.clock import iso_millis
+from hirestream.topics.clock import iso_millis
 
 EndReason = Literal["completed", "candidate_ended", "time_limit", "interviewer_ended"]
 END_REASONS: tuple[EndReason, ...] = (

@@ -10,14 +10,9 @@ from typing import Any
 import faust
 
 from hirestream.agents.events import CommandSender, install_event_agent
-from hirestream.agents.planner.plan import PlanInput, generate_plan, revise_plan
+from hirestream.agents.planner.plan import PlanInput, generate_plan, revise_plan, run_id
 
 TenantSettings = Callable[[str], Awaitable[dict[str, Any]]]
-
-
-def run_id(interview_id: str) -> str:
-    """The workflow run of an interview: stable, so the Integration API can name it."""
-    return "run_" + interview_id.replace("-", "")
 
 
 def plan_for(record: dict[str, Any]) -> dict[str, Any]:

@@ -240,3 +240,8 @@ def _coverage(inputs: PlanInput, chosen: set[str], tax: Taxonomy) -> dict[str, b
         competency = skill_competency(name, True, tax)
         coverage.setdefault(competency.name, competency.id in chosen)
     return coverage
+
+
+def run_id(interview_id: str) -> str:
+    """The workflow run of an interview: stable, so the Integration API can name it."""
+    return "run_" + interview_id.replace("-", "")

@@ -8,7 +8,7 @@ from typing import Any
 import faust
 
 from hirestream.agents.events import CommandSender, install_event_agent
-from hirestream.agents.interviews.lifecycle import validation_now
+from hirestream.agents.validation import validation_now
 
 #: The states in which an interview waits for validation.
 WAITING = (None, "received", "validating_skills")

@@ -45,7 +45,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from multidict import CIMultiDict
 from yarl import URL
 
-from hirestream.safe_urls import Resolver, Target, UrlRefused, resolve_for_delivery
+from hirestream.topics.urls import Resolver, Target, UrlRefused, resolve_for_delivery
 
 __all__ = ["USER_AGENT", "DeliveryResult", "deliver"]
 

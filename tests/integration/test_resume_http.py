@@ -17,8 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -27,10 +26,12 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from hirestream.web.resume.config import Limits
-from hirestream.web.resume.errors import ResumeRejected
-from hirestream.web.resume.handler import parse_resume
-from hirestream.web.resume.service import RESUME_PARSER, ResumeParser, resume_parser_ctx
+from hirestream.documents.config import Limits
+from hirestream.documents.service import ResumeParser
+from hirestream.web.app import resume_parser_context as resume_parser_ctx
+from hirestream.web.errors import error_middleware, request_id_middleware
+from hirestream.web.keys import RESUME_PARSER
+from hirestream.web.views.resume import parse_resume
 from tests import resume_fixtures as fx
 
 pytestmark = pytest.mark.integration
@@ -43,26 +44,8 @@ Client = TestClient[web.Request, web.Application]
 # ---- a minimal application ---------------------------------------------------------------
 
 
-@web.middleware
-async def resume_errors(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except ResumeRejected as error:
-        headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
-        body = {
-            "statusCode": error.status,
-            "message": error.message,
-            "error": HTTPStatus(error.status).phrase,
-            "code": error.code,
-            "requestId": request.headers.get("X-Request-ID") or str(uuid.uuid4()),
-        }
-        return web.json_response(body, status=error.status, headers=headers)
-
-
 def make_app(limits: Limits | None = None) -> web.Application:
-    app = web.Application(middlewares=[resume_errors])
+    app = web.Application(middlewares=[request_id_middleware, error_middleware])
     app.router.add_post(ROUTE, parse_resume)
     if limits is None:
         app.cleanup_ctx.append(resume_parser_ctx)

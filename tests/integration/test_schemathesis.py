@@ -14,6 +14,15 @@ be accepted; a few are rightly refused for a reason a JSON Schema cannot state. 
 refusals — recognised by their error code, not by their status — skip that one check (every
 other check still runs on them, so they must still be documented answers): see
 ``legitimate_refusal``.
+
+The session socket (``GET /sessions/{sessionId}/ws``, operation ``joinSession``) is called
+like every other operation, as a plain GET: schemathesis does not speak WebSocket, so it never
+sends the handshake headers and never sees the documented 101 Switching Protocols. Nothing is
+excluded for it: its generated session ids and tokens open no session, so it is answered 404
+(or 429 once the candidate rate limit is reached) before any upgrade, and those answers go
+through every check. The 101 (and the 400 of a plain GET that does pass the link and session
+checks) are exercised with a real socket in ``tests/unit/test_openapi.py``
+(``test_journey_answers_are_documented``).
 """
 
 from __future__ import annotations
@@ -69,8 +78,9 @@ def admin() -> dict[str, str]:
 def api_schema(worker: Worker, admin: dict[str, str]) -> schemathesis.BaseSchema:
     """The worker's own document, called at the worker's /api/v1. Path ids are drawn half of
     the time from records made here (interviews, integration runs waiting for information or
-    for plan approval, API keys), so the operations on one record reach past their 404."""
-    made = _records(worker.api, admin)
+    for plan approval, API keys, and one interview invited and in progress with its candidate
+    token and session), so the operations on one record reach past their 404."""
+    made = {**_records(worker.api, admin), **_journey(worker.api, admin)}
     config = schemathesis.Config.from_dict(
         {
             "seed": SEED,
@@ -78,18 +88,53 @@ def api_schema(worker: Worker, admin: dict[str, str]) -> schemathesis.BaseSchema
             "request-timeout": 30,
             "dictionaries": {name: {"values": values} for name, values in made.items()},
             "operations": [
-                _draw_from("interviews", "path.id", path_regex=r"^/interviews/\{id\}"),
-                _draw_from("runs", "path.runId", path_regex=r"^/integration/interviews/\{runId\}"),
+                # The candidate journey's operations draw the journey's own interview, run,
+                # token and session (kept apart, so that the earlier operations on interviews
+                # and runs, DELETE and cancel among them, do not end it first).
+                _draw_from(
+                    "interviews", "path.id", path_regex=rf"^/interviews/\{{id\}}(?!{JOURNEY})"
+                ),
+                _draw_from("journey", "path.id", path_regex=rf"^/interviews/\{{id\}}{JOURNEY}"),
+                _draw_from("journey", "path.id", path_regex=r"^/a2a/interview/\{id\}/"),
+                _draw_from(
+                    "runs",
+                    "path.runId",
+                    path_regex=r"^/integration/interviews/\{runId\}(?!/assessment/)",
+                ),
+                _draw_from(
+                    "journeyRun",
+                    "path.runId",
+                    path_regex=r"^/integration/interviews/\{runId\}/assessment/",
+                ),
                 _draw_from("keys", "path.id", path_regex=r"^/api-keys/\{id\}$"),
+                _draw_from("tokens", "path.token", path_regex=r"^/candidate-access/\{token\}"),
+                _draw_from(
+                    "sessions", "path.sessionId", path_regex=r"^/sessions/\{sessionId\}/end$"
+                ),
+                _draw_from(
+                    "sessions",
+                    "path.sessionId",
+                    path_regex=r"^/sessions/\{sessionId\}/ws$",
+                    also={"query.token": "tokens"},
+                ),
             ],
         }
     )
     return schemathesis.openapi.from_url(f"{worker.api}/openapi.json", config=config)
 
 
-def _draw_from(dictionary: str, parameter: str, *, path_regex: str) -> dict[str, Any]:
-    binding = {"dictionary": dictionary, "probability": 0.5}
-    return {"include-path-regex": path_regex, "parameters": {parameter: binding}}
+#: The journey's operations on an interview (GET /interviews/{id}/plan etc. are not).
+JOURNEY = "/(invite|conduct|transcript)$"
+
+
+def _draw_from(
+    dictionary: str, parameter: str, *, path_regex: str, also: dict[str, str] | None = None
+) -> dict[str, Any]:
+    drawn = {parameter: dictionary, **(also or {})}
+    return {
+        "include-path-regex": path_regex,
+        "parameters": {name: {"dictionary": d, "probability": 0.5} for name, d in drawn.items()},
+    }
 
 
 def _records(api: str, headers: dict[str, str]) -> dict[str, list[str]]:
@@ -120,6 +165,37 @@ def _records(api: str, headers: dict[str, str]) -> dict[str, list[str]]:
                 break
             time.sleep(0.5)
     return {"interviews": interviews, "runs": runs, "keys": keys}
+
+
+def _journey(api: str, headers: dict[str, str]) -> dict[str, list[str]]:
+    """One interview taken through the journey before the run: approved, invited (its
+    candidate token) and conducted (its session, open). Schemathesis reaches the journey's
+    answers with it: the candidate's access and start, the transcript, the socket's checks,
+    the end of the session, and afterwards (once the assessor has scored it) the assessment's
+    approval."""
+    with requests.Session() as http:
+        http.headers.update(headers)
+        made = http.post(f"{api}/interviews", json={**SEED_CREATE, "candidateName": "J Doe"})
+        assert made.status_code == 201, made.text
+        interview = made.json()["id"]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # validated and planned: pending
+            state = http.get(f"{api}/interviews/{interview}").json()["workflowState"]
+            if state == "pending":
+                break
+            time.sleep(0.5)
+        approved = http.put(f"{api}/interviews/{interview}", json={"status": "approved"})
+        assert approved.status_code == 200, approved.text
+        invited = http.post(f"{api}/interviews/{interview}/invite")
+        assert invited.status_code == 200, invited.text
+        conducted = http.post(f"{api}/interviews/{interview}/conduct")
+        assert conducted.status_code == 200, conducted.text
+    return {
+        "journey": [interview],
+        "journeyRun": ["run_" + interview.replace("-", "")],
+        "tokens": [invited.json()["token"]],
+        "sessions": [conducted.json()["sessionId"]],
+    }
 
 
 def _error(response: Any) -> dict[str, Any]:
@@ -158,6 +234,12 @@ def legitimate_refusal(case: schemathesis.Case, response: Any) -> str | None:
         return "generated bytes that are not a readable résumé"
     if operation == "assessInterview" and (status, code) == (400, "deprecated"):
         return "a deprecated operation documented to answer 400 to every request"
+    if operation == "joinSession" and status == 400 and (code, message) == (None, "Bad Request"):
+        # The token and the session were the journey's, so the request passed the checks
+        # before the upgrade; schemathesis does not speak WebSocket, and a GET without the
+        # handshake headers is documented to be 400 (the 101 is tested with a real socket in
+        # tests/unit/test_openapi.py).
+        return "a plain GET on the session socket, which is not a WebSocket handshake"
     if (
         operation == "createApiKey"
         and status == 400

@@ -11,6 +11,7 @@ structural checks below still run.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import re
@@ -24,11 +25,13 @@ import pytest
 from aiohttp import FormData, web
 from aiohttp.test_utils import TestClient, TestServer
 
+from hirestream.agents.assessor.scoring import assess
 from hirestream.agents.enrich.canonical import canonicalise, role_families
 from hirestream.agents.interviews.decide import decide
 from hirestream.agents.interviews.decision import outcome_of
-from hirestream.agents.interviews.lifecycle import validation_now
-from hirestream.agents.planner.agent import plan_for, run_id
+from hirestream.agents.planner import run_id
+from hirestream.agents.planner.agent import plan_for
+from hirestream.agents.validation import validation_now
 from hirestream.agents.validation.rules import missing_fields, warnings
 from hirestream.agents.validation.validate import GRADES
 from hirestream.agents.workflow.transitions import (
@@ -36,6 +39,11 @@ from hirestream.agents.workflow.transitions import (
     allowed_actions,
     integration_state,
 )
+from hirestream.candidate_tokens import TokenKeys
+from hirestream.documents.config import Limits
+from hirestream.documents.errors import CODES, rejected
+from hirestream.documents.service import ResumeParser
+from hirestream.settings import Settings
 from hirestream.store import tenant_settings
 from hirestream.store.apikeys import ApiKeyRecord
 from hirestream.tables.counts import counts_view
@@ -47,23 +55,36 @@ from hirestream.topics.records import Command, Outcome
 from hirestream.topics.records import rejected as command_rejected
 from hirestream.topics.vocabulary import LEVELS, PERSONAL_FIELDS, STATUSES, WORKFLOW_STATES
 from hirestream.web import render
-from hirestream.web.app import add_routes
 from hirestream.web.auth import PUBLIC, REQUIRED_PERMISSION
-from hirestream.web.backend import BACKEND, InterviewBackend
-from hirestream.web.commands import COMMAND_TIMEOUT
+from hirestream.web.backend import InterviewBackend
 from hirestream.web.credentials import Principal, new_api_key
-from hirestream.web.errors import PRINCIPAL, Problem, error_middleware, request_id_middleware
+from hirestream.web.errors import Problem, error_middleware, request_id_middleware
+from hirestream.web.keys import (
+    ACCESS_LIMIT,
+    BACKEND,
+    CALLBACK_HTTP_HOSTS,
+    COMMAND_TIMEOUT,
+    DATA_KEYS,
+    INVITE_LIMIT,
+    POOL,
+    PRINCIPAL,
+    RESUME_PARSER,
+    SELF_URL,
+    SETTINGS,
+    SOCKETS,
+    TOKEN_KEYS,
+)
 from hirestream.web.outcomes import PEOPLE_ACTIONS, problem_of
 from hirestream.web.permissions import PERMISSIONS, UnknownPermission, expand
-from hirestream.web.resume.config import Limits
-from hirestream.web.resume.errors import CODES, rejected
-from hirestream.web.resume.service import RESUME_PARSER, ResumeParser
-from hirestream.web.routing import SELF_URL, unavailable
+from hirestream.web.rate_limits import RateLimit
+from hirestream.web.routes import add_routes
+from hirestream.web.routing import unavailable
+from hirestream.web.sockets import SessionSockets
 from hirestream.web.views import health
 from hirestream.web.views import resume as resume_view
-from hirestream.web.views.apikeys import POOL, _key_request
+from hirestream.web.views.apikeys import _key_request
+from hirestream.web.views.candidates import candidate_headers
 from hirestream.web.views.integration import MESSAGES, _summary
-from hirestream.web.views.interviews import CALLBACK_HTTP_HOSTS, DATA_KEYS
 from hirestream.web.views.openapi import document_bytes, openapi_document
 
 DOC: dict[str, Any] = json.loads(document_bytes())
@@ -107,23 +128,60 @@ def operation(method: str, path: str) -> dict[str, Any]:
     return op
 
 
-def registered() -> dict[tuple[str, str], Any]:
-    """(METHOD, path without the prefix) -> handler, for every route but the implicit HEADs."""
+#: Routes ``add_routes`` mounts outside the API prefix: the candidate page
+#: (``<APP_URL>/interview/join/<token>`` and its assets, ``web/candidate_page/serve.py``). They
+#: are HTML for a browser, not part of the API, so the document (whose server is the prefix)
+#: does not describe them and the route/document comparisons leave them out;
+#: ``test_the_candidate_page_routes_are_public_and_outside_the_api`` checks them instead.
+PAGE_ROUTES = {("GET", "/interview/join/{token}"), ("GET", "/interview/assets/{name}")}
+
+
+def all_routes() -> list[tuple[str, str, Any]]:
+    """(METHOD, full path, handler) for every route ``add_routes`` registers, HEADs included."""
     app = web.Application()
     add_routes(app, PREFIX)
+    return [
+        (
+            route.method,
+            route.resource.canonical if route.resource is not None else "",
+            route.handler,
+        )
+        for route in app.router.routes()
+    ]
+
+
+def registered() -> dict[tuple[str, str], Any]:
+    """(METHOD, path without the prefix) -> handler, for every route of the API (under the
+    prefix) but the implicit HEADs."""
     routes = {}
     heads = set()
-    for route in app.router.routes():
-        path = route.resource.canonical if route.resource is not None else ""
-        assert path.startswith(PREFIX + "/"), path
-        key = (route.method, path.removeprefix(PREFIX))
-        if route.method == "HEAD":
+    for method, path, handler in all_routes():
+        if not path.startswith(PREFIX + "/"):
+            # Outside the API (the candidate page, PAGE_ROUTES): not in the document.
+            assert (method.replace("HEAD", "GET"), path) in PAGE_ROUTES, (method, path)
+            continue
+        key = (method, path.removeprefix(PREFIX))
+        if method == "HEAD":
             heads.add(key[1])
         else:
-            routes[key] = route.handler
+            routes[key] = handler
     gets = {path for method, path in routes if method == "GET"}
     assert heads <= gets, f"HEAD routes without a GET: {heads - gets}"
     return routes
+
+
+def test_the_candidate_page_routes_are_public_and_outside_the_api() -> None:
+    outside = {
+        (method, path): handler
+        for method, path, handler in all_routes()
+        if not path.startswith(PREFIX + "/")
+    }
+    gets = {(method, path) for method, path in outside if method == "GET"}
+    assert gets == PAGE_ROUTES
+    assert {path for method, path in outside if method == "HEAD"} == {p for _, p in PAGE_ROUTES}
+    for route, handler in outside.items():
+        assert getattr(handler, REQUIRED_PERMISSION) == PUBLIC, route
+    assert not any(path.startswith("/interview/") for path in DOC["paths"])
 
 
 def schema(name: str) -> dict[str, Any]:
@@ -217,19 +275,28 @@ def test_security_schemes_and_permissions_follow_the_handlers() -> None:
 
 def test_idempotency_key_is_documented_where_it_is_read() -> None:
     run = "/integration/interviews/{runId}"
-    writes = {  # every handler that sends a command through web/commands.py
+    writes = {  # every handler that sends a command through web/commands.py on a key
         ("POST", "/interviews"),
         ("PUT", "/interviews/{id}"),
         ("DELETE", "/interviews/{id}"),
         ("POST", "/interviews/{id}/override"),
+        ("POST", "/interviews/{id}/invite"),
+        ("POST", "/interviews/{id}/conduct"),
+        ("POST", "/a2a/interview/{id}/retrigger-assessment"),
+        ("POST", "/sessions/{sessionId}/end"),
         ("POST", "/integration/interviews"),
         ("DELETE", run),
         ("PATCH", f"{run}/info"),
         ("POST", f"{run}/plan/approve"),
         ("POST", f"{run}/plan/reject"),
         ("PATCH", f"{run}/plan/revise"),
+        ("POST", f"{run}/assessment/approve"),
+        ("POST", f"{run}/assessment/reject"),
         ("DELETE", f"{run}/candidate-data"),
     }
+    # The candidate's commands (POST /candidate-access/{token}/start, the session socket) have
+    # no Idempotency-Key: starting again gives the same session, and every turn names its
+    # question.
     key = {"$ref": "#/components/parameters/Idempotency-Key"}
     for method, path, op in operations():
         assert (key in op["parameters"]) == ((method, path) in writes), (method, path)
@@ -317,7 +384,7 @@ def test_tenant_settings_follow_the_defaults() -> None:
     assert list(schema("TenantSettingsUpdate")["properties"]) == list(tenant_settings.DEFAULTS)
 
 
-_ILLEGAL = re.compile(r"Cannot ([a-z ]+): the interview is in state (\w+); allowed actions: .*")
+_ILLEGAL = re.compile(r"Cannot ([a-z -]+): the interview is in state (\w+); allowed actions: .*")
 
 
 def test_invalid_transition_examples_are_what_the_code_says() -> None:
@@ -336,7 +403,8 @@ def test_invalid_transition_examples_are_what_the_code_says() -> None:
             continue
         found = _ILLEGAL.fullmatch(value["message"])
         assert found is not None, value
-        action, state = action_of[found.group(1)], found.group(2)
+        # An action that is not a person's workflow action (invite) is named as it is.
+        action, state = action_of.get(found.group(1), found.group(1)), found.group(2)
         workflow_state = None if state == "null" else state
         details = {
             "state": workflow_state,
@@ -359,6 +427,8 @@ def test_integration_operations_answer_409_exactly_where_the_state_machine_refus
         ("POST", f"{run}/plan/approve"),
         ("POST", f"{run}/plan/reject"),
         ("PATCH", f"{run}/plan/revise"),
+        ("POST", f"{run}/assessment/approve"),
+        ("POST", f"{run}/assessment/reject"),
     }
     for method, path, op in operations():
         if not path.startswith(run):
@@ -648,7 +718,7 @@ def test_workflow_records_match_the_response_schemas() -> None:
         assert not errors, (record["workflowState"], errors)
         assert valid("InterviewSummary", render.summary(record, personal))
         assert valid("InterviewListItem", render.list_item(record, personal))
-        summary = _summary(record)
+        summary = _summary(cast(InterviewRecord, record))
         assert schema("IntegrationRun")["required"] == list(summary)
         assert list(schema("IntegrationRun")["properties"]) == list(summary)
         errors = list(_validator("/components/schemas/IntegrationRun").iter_errors(summary))
@@ -1152,3 +1222,263 @@ async def test_integration_answers_are_documented() -> None:
         status, changed = await call("PUT", settings, json_body={"autoApprovePlans": True})
         assert (status, changed) == (200, {**tenant_settings.DEFAULTS, "autoApprovePlans": True})
         assert await call("GET", settings) == (200, changed)
+
+
+# --- the candidate journey, answered by its handlers ------------------------------------------
+
+#: One candidate token key (id 1, 32 bytes), as the integration tests use.
+TOKEN_KEYS_SPEC = "1:aGlyZXN0cmVhbS10ZXN0LWNhbmRpZGF0ZS1rZXktMDE="
+
+
+class _JourneyBus(_Bus):
+    """The bus, plus what the candidate journey's handlers ask of a worker: sessions by id and
+    the mailer's report on an invitation (sent at once)."""
+
+    reply_topic = "replies"
+
+    def interview_of_session(self, tenant_id: str, session_id: str) -> str | None:
+        for (tenant, interview_id), record in self.records.items():
+            if tenant == tenant_id and record.get("sessionId") == session_id:
+                return interview_id
+        return None
+
+    def expect_reply(self, correlation_id: str) -> asyncio.Future[dict[str, Any]]:
+        sent: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        sent.set_result({"emailSent": True})
+        return sent
+
+    def forget_reply(self, correlation_id: str) -> None:
+        """Nothing kept."""
+
+
+class _JourneyKeys(_DataKeys):
+    async def tenant_of(self, interview_id: str) -> str | None:
+        tenants = {t for t, i in self.keys if i == interview_id}
+        return tenants.pop() if len(tenants) == 1 else None
+
+
+def _journey_app() -> tuple[web.Application, _JourneyBus]:
+    app = web.Application(
+        middlewares=[request_id_middleware, candidate_headers, error_middleware, _as_tenant]
+    )
+    bus = _JourneyBus()
+    app[BACKEND] = cast(InterviewBackend, bus)
+    app[POOL] = cast(asyncpg.Pool, _Store())
+    app[DATA_KEYS] = cast(Any, _JourneyKeys())
+    app[SELF_URL] = "http://self"
+    app[COMMAND_TIMEOUT] = 1.0
+    app[CALLBACK_HTTP_HOSTS] = frozenset()
+    app[SETTINGS] = Settings(app_url="https://interviews.example.com")
+    app[TOKEN_KEYS] = TokenKeys.parse(TOKEN_KEYS_SPEC)
+    app[INVITE_LIMIT] = RateLimit(per_minute=30, burst=30)
+    app[ACCESS_LIMIT] = RateLimit(per_minute=120, burst=60)
+    app[SOCKETS] = SessionSockets()
+    add_routes(app, PREFIX)
+    return app, bus
+
+
+def _headers_documented(method: str, template: str, status: int, headers: Any) -> None:
+    """Every header the document requires on this answer is sent, with a documented value."""
+    documented = response_headers(method, template, str(status))
+    for name, spec in documented.items():
+        spec = resolve(spec)
+        if not spec.get("required"):
+            continue
+        assert name in headers, (method, template, status, name)
+        value, rule = headers[name], spec["schema"]
+        if "const" in rule:
+            assert value == rule["const"], (method, template, name, value)
+        if rule.get("type") == "integer":
+            assert int(value) >= rule.get("minimum", 0), (method, template, name, value)
+
+
+async def test_journey_answers_are_documented() -> None:
+    """Invitation, candidate access, the session (its socket too), the transcript, the
+    assessment and its approval, through the real handlers and ``decide``: every status is
+    documented for its operation, every body fits its schema and every required header is
+    sent (Retry-After on 429, the candidate-access headers on every candidate-access answer)."""
+    app, bus = _journey_app()
+    async with client(app) as c:
+
+        async def call(
+            method: str, template: str, json_body: Any = None, **values: str
+        ) -> tuple[int, Any]:
+            path = PREFIX + template.format(**values)
+            answer = await c.request(method, path, json=json_body)
+            body = await answer.json()
+            _documented(method, template, answer.status, body)
+            _headers_documented(method, template, answer.status, answer.headers)
+            return answer.status, body
+
+        async def ready(interview_id: str) -> None:
+            """Validated and planned: pending."""
+            await bus.agent("interview.validated", "acme", interview_id)
+            await bus.agent("interview.plan_generated", "acme", interview_id)
+
+        # Everything sent (the bus decides without the agent's defaults, such as duration).
+        complete = {**GOOD, "level": "mid", "skills": ["Go", "SQL", "Docker"], "duration": 45}
+        status, made = await call(
+            "POST", "/interviews", {**complete, "candidateEmail": "jane@example.com"}
+        )
+        assert status == 201
+        iid = made["id"]
+        run = run_id(iid)
+        await ready(iid)
+        invite, conduct = "/interviews/{id}/invite", "/interviews/{id}/conduct"
+        assert (await call("POST", invite, id=iid))[0] == 409  # pending
+        assert (await call("POST", conduct, id=iid))[0] == 409
+        unknown = "0b5c2d9e-8a6f-4e1b-9c3d-7f2a1b0c9d8e"
+        for template in (invite, conduct, "/interviews/{id}/transcript"):
+            method = "GET" if template.endswith("transcript") else "POST"
+            assert (await call(method, template, id=unknown))[0] == 404
+            assert (await call(method, template, id="nonsense"))[0] == 404
+        assert (await call("GET", "/interviews/{id}/transcript", id=iid))[0] == 404  # no session
+        approve = "/integration/interviews/{runId}/plan/approve"
+        assert (await call("POST", approve, runId=run))[0] == 200
+
+        status, invited = await call("POST", invite, id=iid)
+        assert status == 200 and invited["emailSent"] is True, invited
+        token = invited["token"]
+        assert invited["interviewLink"] == f"https://interviews.example.com/interview/join/{token}"
+        assert schema("InviteResult")["required"] == list(invited)
+        assert (await call("POST", invite, id=iid))[1]["token"] == token
+
+        # an approved interview without an email
+        status, bare = await call("POST", "/interviews", complete)
+        await ready(bare["id"])
+        assert (await call("POST", approve, runId=run_id(bare["id"])))[0] == 200
+        status, no_email = await call("POST", invite, id=bare["id"])
+        assert (status, no_email["code"]) == (400, "candidate_email_missing")
+
+        access = "/candidate-access/{token}"
+        status, opened = await call("GET", access, token=token)
+        assert (status, opened["candidateName"], opened["position"]) == (
+            200,
+            "Jane Smith",
+            GOOD["position"],
+        )
+        assert schema("CandidateAccess")["required"] == list(opened)
+        flipped = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
+        for bad in (flipped, "x" * 51, "x"):
+            assert (await call("GET", access, token=bad))[0] == 404
+            assert (await call("POST", access + "/start", token=bad))[0] == 404
+        status, started = await call("POST", access + "/start", token=token)
+        assert status == 200 and schema("Session")["required"] == list(started)
+        sid = started["sessionId"]
+        assert await call("POST", conduct, id=iid) == (200, started)  # the same session
+
+        transcript = "/interviews/{id}/transcript"
+        status, first = await call("GET", transcript, id=iid)
+        assert (status, first["endedAt"], len(first["turns"])) == (200, None, 1)
+        assert schema("Transcript")["required"] == list(first)
+
+        ws = "/sessions/{sessionId}/ws"
+        for session, link in ((sid, flipped), (unknown, token), ("nonsense", token), (sid, "")):
+            path = PREFIX + ws.format(sessionId=session)
+            answer = await c.get(path, params={"token": link})
+            _documented("GET", ws, answer.status, await answer.json())
+            assert answer.status == 404, (session, link)
+        answer = await c.get(PREFIX + ws.format(sessionId=sid), params={"token": token})
+        assert answer.status == 400  # not a WebSocket handshake
+        _documented("GET", ws, 400, await answer.json())
+        received = []
+        async with c.ws_connect(PREFIX + ws.format(sessionId=sid), params={"token": token}) as s:
+            assert s._response.status == 101
+            _headers_documented("GET", ws, 101, s._response.headers)
+            async for message in s:
+                data = json.loads(message.data)
+                received.append(data)
+                if data["type"] == "question":
+                    await s.send_str(
+                        json.dumps(
+                            {
+                                "type": "answer",
+                                "text": f"Answer {data['index']}: Go and SQL, measured.",
+                            }
+                        )
+                    )
+        assert received[-1] == {"type": "ended", "reason": "completed"}, received
+
+        status, done = await call("GET", transcript, id=iid)
+        assert status == 200 and done["endedReason"] == "completed"
+        answers = [t["text"] for t in done["turns"] if t["role"] == "candidate"]
+        assert answers and all(a.startswith("Answer ") for a in answers)
+        end = "/sessions/{sessionId}/end"
+        status, ended = await call("POST", end, sessionId=sid)
+        assert (status, ended["reason"]) == (200, "completed")  # ended already: as it is
+        assert schema("SessionEnded")["required"] == list(ended)
+        assert (await call("POST", end, sessionId=unknown))[0] == 404
+        assert (await call("POST", end, sessionId="nonsense"))[0] == 404
+
+        retrigger = "/a2a/interview/{id}/retrigger-assessment"
+
+        def assessed_path(verb: str) -> str:
+            return f"/integration/interviews/{{runId}}/assessment/{verb}"
+
+        assert (await call("POST", retrigger, id=bare["id"]))[0] == 409  # approved
+        for verb in ("approve", "reject"):
+            assert (await call("POST", assessed_path(verb), runId=run))[0] == 409  # completed
+            assert (await call("POST", assessed_path(verb), runId=run_id(unknown)))[0] == 404
+
+        async def assessed(sequence: int) -> None:
+            record = bus.records[("acme", iid)]
+            plan = record["plan"]
+            assert plan is not None
+            turns = [
+                {**raw, "text": shown["text"]}
+                for raw, shown in zip(record["session"]["turns"], done["turns"], strict=True)
+            ]
+            report: Command = {
+                **command(
+                    "interview.assessed",
+                    {
+                        "assessment": assess(turns, plan),
+                        "basedOnSequence": sequence,
+                        "autoApproveAssessments": False,
+                    },
+                ),
+                "commandId": f"assessed-{sequence}",
+                "interviewId": iid,
+            }
+            assert (await bus.send(report, 1.0))["ok"]
+
+        await assessed(1)
+        status, full = await call("GET", "/interviews/{id}", id=iid)
+        assert (full["workflowState"], full["assessment"]["status"]) == (
+            "assessment_pending",
+            "pending",
+        )
+        assert schema("Assessment")["required"] == [
+            k for k in full["assessment"] if k in schema("Assessment")["required"]
+        ]
+        status, queued = await call("POST", retrigger, id=iid)
+        assert (status, queued) == (202, {"interviewId": iid, "status": "queued"})
+        assert (await call("POST", retrigger, id=iid))[0] == 202  # completed: again
+        await assessed(2)
+        status, rejected_ = await call("POST", assessed_path("reject"), runId=run)
+        assert (status, rejected_["state"], rejected_["assessment"]["status"]) == (
+            200,
+            "COMPLETED",
+            "rejected",
+        )
+        await assessed(3)
+        status, approved = await call("POST", assessed_path("approve"), runId=run)
+        assert (status, approved["state"], approved["assessment"]["status"]) == (
+            200,
+            "ASSESSMENT_APPROVED",
+            "approved",
+        )
+        assert (await call("POST", assessed_path("approve"), runId=run))[0] == 409
+        status, history = await call("GET", "/interviews/{id}", id=iid)
+        assert len(history["assessments"]) == 3
+
+        # the rate limits: 429 with Retry-After (and the candidate headers where they apply)
+        app[INVITE_LIMIT].burst = 0
+        app[ACCESS_LIMIT].burst = 0
+        assert (await call("POST", invite, id=iid))[0] == 429
+        assert (await call("GET", access, token=token))[0] == 429
+        assert (await call("POST", access + "/start", token=token))[0] == 429
+        answer = await c.get(PREFIX + ws.format(sessionId=sid), params={"token": token})
+        _documented("GET", ws, answer.status, await answer.json())
+        _headers_documented("GET", ws, answer.status, answer.headers)
+        assert answer.status == 429

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hirestream.web.resume import cleaning as c
+from hirestream.documents import cleaning as c
 
 # ---- 1. line breaks ----------------------------------------------------------------------
 

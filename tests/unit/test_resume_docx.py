@@ -7,9 +7,9 @@ import zipfile
 
 import pytest
 
-from hirestream.web.resume.config import Limits
-from hirestream.web.resume.docx_extract import extract_docx
-from hirestream.web.resume.errors import ResumeRejected
+from hirestream.documents.config import Limits
+from hirestream.documents.docx_extract import extract_docx
+from hirestream.documents.errors import ResumeRejected
 from tests import resume_fixtures as fx
 
 STRICT_W = "http://purl.oclc.org/ooxml/wordprocessingml/main"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from hirestream.web.resume.config import Limits
-from hirestream.web.resume.errors import ResumeRejected
-from hirestream.web.resume.extract import Extracted, extract
+from hirestream.documents.config import Limits
+from hirestream.documents.errors import ResumeRejected
+from hirestream.documents.extract import Extracted, extract
 from tests import resume_fixtures as fx
 
 

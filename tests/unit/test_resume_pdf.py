@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from hirestream.web.resume.actual_text import ACTUAL_TEXT_FONT
-from hirestream.web.resume.config import Limits
-from hirestream.web.resume.errors import ResumeRejected
-from hirestream.web.resume.pdf_extract import (
+from hirestream.documents.actual_text import ACTUAL_TEXT_FONT
+from hirestream.documents.config import Limits
+from hirestream.documents.errors import ResumeRejected
+from hirestream.documents.pdf_extract import (
     attach_accents,
     count_pages,
     drop_icon_glyphs,

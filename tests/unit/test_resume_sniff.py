@@ -7,9 +7,9 @@ import zipfile
 
 import pytest
 
-from hirestream.web.resume.config import Limits
-from hirestream.web.resume.errors import CODES, ResumeRejected, rejected
-from hirestream.web.resume.sniff import decode_text, detect_kind
+from hirestream.documents.config import Limits
+from hirestream.documents.errors import CODES, ResumeRejected, rejected
+from hirestream.documents.sniff import decode_text, detect_kind
 from tests import resume_fixtures as fx
 
 

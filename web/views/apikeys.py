@@ -9,19 +9,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
 from aiohttp import web
 
 from hirestream.store import apikeys
-from hirestream.tenancy import canonical_uuid, is_tenant_id
-from hirestream.web.auth import AUTHENTICATOR, principal, requires
+from hirestream.topics.tenancy import canonical_uuid, is_tenant_id
+from hirestream.web.auth import principal, requires
 from hirestream.web.commands import read_json
 from hirestream.web.credentials import KEY_PREFIX, hash_api_key, new_api_key
 from hirestream.web.errors import Problem, json_response
 from hirestream.web.idempotency import idempotent
+from hirestream.web.keys import AUTHENTICATOR, POOL
 from hirestream.web.permissions import UnknownPermission, expand
-
-POOL: web.AppKey[asyncpg.Pool] = web.AppKey("pool", asyncpg.Pool)
 
 
 def _key_request(body: Any) -> tuple[str, list[str], list[str] | None, datetime | None]:

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hirestream.agents.enrich.canonical import role_families
-from hirestream.agents.enrich.findings import unknown_terms
-from hirestream.agents.enrich.taxonomy import load_taxonomy
+from hirestream.agents.enrich import role_families, taxonomy_version, unknown_terms
 from hirestream.topics.payloads import override_fields
 from hirestream.web.auth import principal, requires
-from hirestream.web.backend import BACKEND
 from hirestream.web.commands import (
     build_command,
     command_id_for,
@@ -19,8 +16,8 @@ from hirestream.web.commands import (
     read_json,
 )
 from hirestream.web.errors import json_response
-from hirestream.web.routing import owner_or_forward
-from hirestream.web.views.interviews import owned_record
+from hirestream.web.keys import BACKEND
+from hirestream.web.routing import owned_record, routed_to_owner
 
 
 @requires("interview:update")
@@ -44,19 +41,14 @@ async def apply_override(request: web.Request) -> web.Response:
 
 
 @requires("interview:read")
+@routed_to_owner
 async def list_overrides(request: web.Request) -> web.Response:
-    found = await owned_record(request, path_id(request))
-    if isinstance(found, web.Response):
-        return found
-    return json_response(found.get("overrides", []))
+    return json_response(owned_record(request, path_id(request)).get("overrides", []))
 
 
 @requires("interview:read")
+@routed_to_owner
 async def unknown_taxonomy_terms(request: web.Request) -> web.Response:
     """Skills and titles the enricher could not match, for review, most frequent first."""
-    tenant = principal(request).tenant_id
-    forwarded = await owner_or_forward(request, tenant)
-    if forwarded is not None:
-        return forwarded
-    state = request.app[BACKEND].enrichment(tenant)
-    return json_response({"taxonomyVersion": load_taxonomy().version, "data": unknown_terms(state)})
+    state = request.app[BACKEND].enrichment(principal(request).tenant_id)
+    return json_response({"taxonomyVersion": taxonomy_version(), "data": unknown_terms(state)})

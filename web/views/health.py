@@ -5,9 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from hirestream.web.auth import PUBLIC, requires
-from hirestream.web.backend import BACKEND
 from hirestream.web.errors import json_response
-from hirestream.web.views.apikeys import POOL
+from hirestream.web.keys import BACKEND, POOL
 
 
 @requires(PUBLIC)

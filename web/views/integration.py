@@ -10,23 +10,29 @@ from typing import Any
 
 from aiohttp import web
 
-from hirestream.agents.interviews.lifecycle import validation_now
-from hirestream.agents.planner.agent import run_id
-from hirestream.agents.workflow.transitions import integration_state
-from hirestream.tenancy import derived_id
+from hirestream.agents.planner import run_id
+from hirestream.agents.validation import validation_now
+from hirestream.agents.workflow import integration_state
+from hirestream.tables.records import InterviewRecord
 from hirestream.topics.payloads import create_fields, update_fields
+from hirestream.topics.tenancy import derived_id
 from hirestream.web import payloads
 from hirestream.web.auth import principal, requires
 from hirestream.web.commands import (
-    NOT_FOUND,
     build_command,
     command_id_for,
     execute,
     idempotency_key,
     read_json,
+    record_of,
 )
-from hirestream.web.errors import Problem, json_response
-from hirestream.web.views.interviews import CALLBACK_HTTP_HOSTS, DATA_KEYS, owned_record
+from hirestream.web.commands import (
+    create as create_interview,
+)
+from hirestream.web.errors import NOT_FOUND, Problem, json_response
+from hirestream.web.keys import CALLBACK_HTTP_HOSTS, DATA_KEYS
+from hirestream.web.links import interview_link
+from hirestream.web.routing import owned_record, routed_to_owner
 
 _EXTERNAL = uuid.UUID("5d1c7f0e-2a61-4c55-9a3b-8e2f6b0d7c41")
 
@@ -46,7 +52,7 @@ def interview_id_of(run: str) -> str:
     return str(uuid.UUID(hex=run[4:]))
 
 
-def _summary(record: dict[str, Any]) -> dict[str, Any]:
+def _summary(record: InterviewRecord) -> dict[str, Any]:
     validation = record.get("validation") or {}
     return {
         "runId": run_id(record["id"]),
@@ -80,17 +86,14 @@ async def create(request: web.Request) -> web.Response:
     else:
         command_id = command_id_for(tenant, key)
         interview_id = derived_id(_EXTERNAL, "interview", command_id) if key else str(uuid.uuid4())
-    payload = await payloads.creation(request.app[DATA_KEYS], tenant, interview_id, fields, body)
-    fingerprint_body = f"external:{external}".encode() if external else raw
-    command = build_command(
+    outcome = await create_interview(
         request,
-        kind="interview.create",
+        fields,
+        body,
         command_id=command_id,
         interview_id=interview_id,
-        payload=payload,
-        raw_body=fingerprint_body,
+        fingerprint_body=f"external:{external}".encode() if external else raw,
     )
-    outcome = await execute(request, command)
     record = outcome["record"]
     verdict = validation_now(record)
     state = "VALIDATING_SKILLS" if verdict["outcome"] == "ok" else "INFO_NEEDED"
@@ -106,17 +109,17 @@ async def create(request: web.Request) -> web.Response:
 
 
 @requires("interview:read")
+@routed_to_owner
 async def get(request: web.Request) -> web.Response:
-    found = await owned_record(request, interview_id_of(request.match_info["runId"]))
-    if isinstance(found, web.Response):
-        return found
-    return json_response(_summary(found))
+    return json_response(
+        _summary(owned_record(request, interview_id_of(request.match_info["runId"])))
+    )
 
 
 async def _act(
     request: web.Request, kind: str, payload: dict[str, Any], raw: bytes
-) -> dict[str, Any]:
-    """Send a command about the interview the path's runId names; its summary after."""
+) -> InterviewRecord:
+    """Send a command about the interview the path's runId names; the record after."""
     tenant = principal(request).tenant_id
     command = build_command(
         request,
@@ -126,12 +129,13 @@ async def _act(
         payload=payload,
         raw_body=raw,
     )
-    return _summary((await execute(request, command))["record"])
+    return record_of(await execute(request, command))
 
 
 @requires("interview:update")
 async def cancel(request: web.Request) -> web.Response:
-    return json_response(await _act(request, "interview.workflow", {"action": "cancel"}, b""))
+    record = await _act(request, "interview.workflow", {"action": "cancel"}, b"")
+    return json_response(_summary(record))
 
 
 @requires("interview:update")
@@ -141,14 +145,14 @@ async def supply_info(request: web.Request) -> web.Response:
     tenant = principal(request).tenant_id
     interview_id = interview_id_of(request.match_info["runId"])
     public = await payloads.changes(request.app[DATA_KEYS], tenant, interview_id, fields, body)
-    return json_response(await _act(request, "interview.supply_info", public, raw))
+    return json_response(_summary(await _act(request, "interview.supply_info", public, raw)))
 
 
 @requires("interview:approve")
 async def approve_plan(request: web.Request) -> web.Response:
-    summary = await _act(request, "interview.workflow", {"action": "approve"}, b"")
-    # Candidate links come with invitations; until one is issued there is no link.
-    return json_response({**summary, "interviewLink": None})
+    record = await _act(request, "interview.workflow", {"action": "approve"}, b"")
+    # The candidate's link exists once an invitation made one (POST /interviews/:id/invite).
+    return json_response({**_summary(record), "interviewLink": interview_link(request, record)})
 
 
 @requires("interview:approve")
@@ -158,7 +162,7 @@ async def reject_plan(request: web.Request) -> web.Response:
     if feedback is not None and (not isinstance(feedback, str) or len(feedback) > 5000):
         raise Problem(400, ["feedback must be a string of at most 5000 characters"])
     payload = {"action": "reject", "feedback": feedback}
-    return json_response(await _act(request, "interview.workflow", payload, raw))
+    return json_response(_summary(await _act(request, "interview.workflow", payload, raw)))
 
 
 @requires("interview:approve")
@@ -172,7 +176,7 @@ async def revise_plan(request: web.Request) -> web.Response:
             code="validation_failed",
         )
     payload = {"action": "revise", "notes": notes.strip()}
-    return json_response(await _act(request, "interview.workflow", payload, raw))
+    return json_response(_summary(await _act(request, "interview.workflow", payload, raw)))
 
 
 @requires("interview:delete")
@@ -181,9 +185,21 @@ async def purge_candidate_data(request: web.Request) -> web.Response:
     key (every sealed copy of the name, email, résumé and profile on every topic becomes
     unreadable) and writes an audit entry. Keeps the assessment, skills and counts."""
     interview_id = interview_id_of(request.match_info["runId"])
-    summary = await _act(request, "interview.purge", {}, b"")
+    record = await _act(request, "interview.purge", {}, b"")
     request.app[DATA_KEYS].forget(principal(request).tenant_id, interview_id)
-    return json_response({**summary, "purged": True})
+    return json_response({**_summary(record), "purged": True})
+
+
+@requires("interview:approve")
+async def approve_assessment(request: web.Request) -> web.Response:
+    record = await _act(request, "interview.workflow", {"action": "assessment_approve"}, b"")
+    return json_response({**_summary(record), "assessment": record.get("assessment")})
+
+
+@requires("interview:approve")
+async def reject_assessment(request: web.Request) -> web.Response:
+    record = await _act(request, "interview.workflow", {"action": "assessment_reject"}, b"")
+    return json_response({**_summary(record), "assessment": record.get("assessment")})
 
 
 async def _optional_json(request: web.Request) -> tuple[dict[str, Any], bytes]:

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from hirestream.privacy import unseal_fields
-from hirestream.store.datakeys import DataKeys
 from hirestream.tables.counts import counts_view
 from hirestream.tables.queries import Entry, select
 from hirestream.topics.payloads import create_fields, update_fields
 from hirestream.web import payloads, render
 from hirestream.web.auth import principal, requires
-from hirestream.web.backend import BACKEND
 from hirestream.web.commands import (
-    NOT_FOUND,
     build_command,
     command_id_for,
+    create,
     execute,
     idempotency_key,
     new_interview_id,
@@ -25,47 +21,26 @@ from hirestream.web.commands import (
     read_json,
 )
 from hirestream.web.errors import Problem, json_response
+from hirestream.web.keys import BACKEND, CALLBACK_HTTP_HOSTS, DATA_KEYS
 from hirestream.web.outcomes import status_of
-from hirestream.web.routing import owner_or_forward
+from hirestream.web.routing import owned_record, routed_to_owner
 from hirestream.web.validation import list_query
-
-DATA_KEYS: web.AppKey[DataKeys] = web.AppKey("data_keys", DataKeys)
-CALLBACK_HTTP_HOSTS: web.AppKey[frozenset[str]] = web.AppKey("callback_http_hosts", frozenset)
-
-__all__ = ["CALLBACK_HTTP_HOSTS", "DATA_KEYS", "NOT_FOUND", "owned_record"]
-
-
-async def owned_record(request: web.Request, interview_id: str) -> dict[str, Any] | web.Response:
-    """The caller's tenant's record from the partition owner: the record when this worker
-    owns it, the owner's response when it does not (404 for another tenant's or none)."""
-    tenant = principal(request).tenant_id
-    forwarded = await owner_or_forward(request, tenant)
-    if forwarded is not None:
-        return forwarded
-    record = request.app[BACKEND].record(tenant, interview_id)
-    if record is None:
-        raise NOT_FOUND
-    return record
 
 
 @requires("interview:create")
 async def create_interview(request: web.Request) -> web.Response:
     body, raw = await read_json(request)
     fields = create_fields(body, http_hosts=request.app[CALLBACK_HTTP_HOSTS])
-    tenant = principal(request).tenant_id
     key = idempotency_key(request)
-    command_id = command_id_for(tenant, key)
-    interview_id = new_interview_id(command_id, key)
-    payload = await payloads.creation(request.app[DATA_KEYS], tenant, interview_id, fields, body)
-    command = build_command(
+    command_id = command_id_for(principal(request).tenant_id, key)
+    outcome = await create(
         request,
-        kind="interview.create",
+        fields,
+        body,
         command_id=command_id,
-        interview_id=interview_id,
-        payload=payload,
-        raw_body=raw,
+        interview_id=new_interview_id(command_id, key),
+        fingerprint_body=raw,
     )
-    outcome = await execute(request, command)
     record = outcome["record"]
     personal = await payloads.opened(request.app[DATA_KEYS], record)
     return json_response(render.summary(record, personal), status_of(outcome))
@@ -106,19 +81,17 @@ async def delete_interview(request: web.Request) -> web.Response:
 
 
 @requires("interview:read")
+@routed_to_owner
 async def get_interview(request: web.Request) -> web.Response:
-    found = await owned_record(request, path_id(request))
-    if isinstance(found, web.Response):
-        return found
+    found = owned_record(request, path_id(request))
     return json_response(render.full(found, await payloads.opened(request.app[DATA_KEYS], found)))
 
 
 @requires("interview:read")
+@routed_to_owner
 async def get_plan(request: web.Request) -> web.Response:
     """The interview's current plan; 404 (code ``plan_not_generated``) until there is one."""
-    found = await owned_record(request, path_id(request))
-    if isinstance(found, web.Response):
-        return found
+    found = owned_record(request, path_id(request))
     if found.get("plan") is None:
         state = found.get("workflowState") or "null"
         raise Problem(
@@ -128,12 +101,10 @@ async def get_plan(request: web.Request) -> web.Response:
 
 
 @requires("interview:read")
+@routed_to_owner
 async def list_interviews(request: web.Request) -> web.Response:
     query = list_query(dict(request.query))
     tenant = principal(request).tenant_id
-    forwarded = await owner_or_forward(request, tenant)
-    if forwarded is not None:
-        return forwarded
     backend = request.app[BACKEND]
     entries = backend.entries(tenant)
     texts: dict[str, str] = {}
@@ -188,11 +159,9 @@ async def _search_texts(request: web.Request, tenant: str, entries: list[Entry])
 
 
 @requires("interview:read")
+@routed_to_owner
 async def interview_counts(request: web.Request) -> web.Response:
     tenant = principal(request).tenant_id
-    forwarded = await owner_or_forward(request, tenant)
-    if forwarded is not None:
-        return forwarded
     return json_response(counts_view(request.app[BACKEND].counts(tenant)))
 
 
@@ -204,3 +173,19 @@ async def assess_interview(request: web.Request) -> web.Response:
         "interview ends; to re-run it use POST /a2a/interview/:id/retrigger-assessment",
         code="deprecated",
     )
+
+
+@requires("interview:assess")
+async def retrigger_assessment(request: web.Request) -> web.Response:
+    """A new assessment of a completed interview (the earlier ones stay in its history)."""
+    tenant = principal(request).tenant_id
+    command = build_command(
+        request,
+        kind="interview.workflow",
+        command_id=command_id_for(tenant, idempotency_key(request)),
+        interview_id=path_id(request),
+        payload={"action": "retrigger_assessment"},
+        raw_body=b"",
+    )
+    record = (await execute(request, command))["record"]
+    return json_response({"interviewId": record["id"], "status": "queued"}, 202)

@@ -10,7 +10,7 @@ from hirestream.web.auth import principal, requires
 from hirestream.web.commands import read_json
 from hirestream.web.errors import Problem, json_response
 from hirestream.web.idempotency import idempotent
-from hirestream.web.views.apikeys import POOL
+from hirestream.web.keys import POOL
 
 
 @requires("tenant:read")

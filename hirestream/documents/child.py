@@ -1,4 +1,4 @@
-"""Entry point of the extraction child process: ``python -m hirestream.web.resume.worker LIMITS``.
+"""Entry point of the extraction child process: ``python -m hirestream.documents.child LIMITS``.
 
 ``LIMITS`` is the JSON of ``config.Limits``. The child
 
@@ -70,7 +70,7 @@ def _private_stdout() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    from hirestream.web.resume.config import Limits
+    from hirestream.documents.config import Limits
 
     limits = Limits.from_dict(json.loads(args[0])) if args else Limits.from_env()
     _limit_resources(limits.memory_bytes, limits.timeout_s)
@@ -78,8 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     warnings.simplefilter("ignore")
     out = _private_stdout()
 
-    from hirestream.web.resume.errors import ResumeRejected
-    from hirestream.web.resume.extract import extract, preload
+    from hirestream.documents.errors import ResumeRejected
+    from hirestream.documents.extract import extract, preload
 
     preload()
     _write(out, READY)

@@ -28,9 +28,9 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from hirestream.web.resume.cleaning import doubled_word_share
-from hirestream.web.resume.config import Limits
-from hirestream.web.resume.errors import ResumeRejected, rejected
+from hirestream.documents.cleaning import doubled_word_share
+from hirestream.documents.config import Limits
+from hirestream.documents.errors import ResumeRejected, rejected
 
 __all__ = [
     "PdfText",
@@ -86,7 +86,7 @@ def extract_pdf(data: bytes, limits: Limits) -> PdfText:
     import pdfplumber
     from pdfplumber.utils.exceptions import PdfminerException
 
-    from hirestream.web.resume.actual_text import ActualTextPage
+    from hirestream.documents.actual_text import ActualTextPage
 
     texts: list[str] = []
     coverage = 0.0

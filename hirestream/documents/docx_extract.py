@@ -28,9 +28,9 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from hirestream.web.resume.config import Limits
-from hirestream.web.resume.errors import ResumeRejected, rejected
-from hirestream.web.resume.sniff import check_zip
+from hirestream.documents.config import Limits
+from hirestream.documents.errors import ResumeRejected, rejected
+from hirestream.documents.sniff import check_zip
 
 __all__ = ["body_text", "extract_docx"]
 

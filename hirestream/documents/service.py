@@ -1,6 +1,6 @@
 """``ResumeParser``: runs each extraction in its own short-lived child process, bounded.
 
-* One fresh child process per document (``python -m hirestream.web.resume.worker``), limited to
+* One fresh child process per document (``python -m hirestream.documents.child``), limited to
   ``HIRESTREAM_RESUME_MEMORY_BYTES`` of address space and killed at the wall-clock deadline
   ``HIRESTREAM_RESUME_TIMEOUT_S``. pdfplumber is pure Python and cannot be interrupted inside the
   web process; a child can simply be killed, and a crash or memory blow-up takes only the child.
@@ -13,7 +13,7 @@
   (``request_slot``): ten large uploads at once buffer at most MAX_PENDING x MAX_BYTES and keep
   the event loop free, since all parsing and cleaning happens in the children.
 
-Use ``resume_parser_ctx`` as an aiohttp cleanup context; handlers get the parser with
+The web application keeps one parser (``hirestream.web.app``); handlers get it with
 ``request.app[RESUME_PARSER]``.
 """
 
@@ -32,19 +32,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from aiohttp import web
-
 import hirestream
-from hirestream.web.resume.config import Limits
-from hirestream.web.resume.errors import CODES, rejected
-from hirestream.web.resume.extract import Extracted
-from hirestream.web.resume.worker import READY
+from hirestream.documents.child import READY
+from hirestream.documents.config import Limits
+from hirestream.documents.errors import CODES, rejected
+from hirestream.documents.extract import Extracted
 
-__all__ = ["RESUME_PARSER", "ParserStats", "ResumeParser", "resume_parser_ctx"]
+__all__ = ["ParserStats", "ResumeParser"]
 
 logger = logging.getLogger(__name__)
 
-WORKER_MODULE: Final = "hirestream.web.resume.worker"
+WORKER_MODULE: Final = "hirestream.documents.child"
 _STARTUP_TIMEOUT_S: Final = 30.0
 _OUTPUT_SLACK: Final = 64 * 1024
 
@@ -300,18 +298,3 @@ class ResumeParser:
         task = asyncio.ensure_future(proc.wait())
         self._reaping.add(task)
         task.add_done_callback(self._reaping.discard)
-
-
-RESUME_PARSER: Final = web.AppKey("RESUME_PARSER", ResumeParser)
-
-
-async def resume_parser_ctx(app: web.Application) -> AsyncIterator[None]:
-    """aiohttp cleanup context: a ``ResumeParser`` (limits from the environment) under
-    ``app[RESUME_PARSER]`` for the application's lifetime."""
-    parser = ResumeParser()
-    await parser.start()
-    app[RESUME_PARSER] = parser
-    try:
-        yield
-    finally:
-        await parser.close()

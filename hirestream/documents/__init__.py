@@ -9,7 +9,7 @@ Modules:
 * ``actual_text`` - pdfplumber pages that read ``/ActualText`` (icon labels, link URLs).
 * ``cleaning`` - the text-cleaning rules, one plain function each.
 * ``extract``  - ``extract(data) -> Extracted``: what the extraction child process runs.
-* ``worker``   - the child process entry point (``python -m hirestream.web.resume.worker``).
+* ``worker``   - the child process entry point (``python -m hirestream.documents.child``).
 * ``service``  - ``ResumeParser`` (bounded concurrency, child processes) and its cleanup context.
 * ``handler``  - the aiohttp handler ``parse_resume``.
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hirestream.safe_urls import (
+from hirestream.topics.urls import (
     Target,
     UrlRefused,
     address_refusal,

@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from hirestream.web.resume import cleaning
-from hirestream.web.resume.config import Limits
-from hirestream.web.resume.errors import rejected
-from hirestream.web.resume.sniff import Kind, decode_text, detect_kind
+from hirestream.documents import cleaning
+from hirestream.documents.config import Limits
+from hirestream.documents.errors import rejected
+from hirestream.documents.sniff import Kind, decode_text, detect_kind
 
 __all__ = ["Extracted", "extract", "preload"]
 
@@ -71,7 +71,7 @@ def preload() -> None:
 
     import docx
 
-    from hirestream.web.resume import docx_extract, pdf_extract  # noqa: F401
+    from hirestream.documents import docx_extract, pdf_extract  # noqa: F401
 
     document = docx.Document()
     document.add_paragraph("Warm-up document")
@@ -119,7 +119,7 @@ def extract(data: bytes, limits: Limits | None = None) -> Extracted:
     pages: int | None = None
     scanned = False
     if kind == "pdf":
-        from hirestream.web.resume.pdf_extract import extract_pdf, is_scan
+        from hirestream.documents.pdf_extract import extract_pdf, is_scan
 
         pdf = extract_pdf(data, limits)
         raw_pages = pdf.pages
@@ -127,7 +127,7 @@ def extract(data: bytes, limits: Limits | None = None) -> Extracted:
         pages = len(raw_pages)
         scanned = is_scan(pdf.image_coverage)
     elif kind == "docx":
-        from hirestream.web.resume.docx_extract import extract_docx
+        from hirestream.documents.docx_extract import extract_docx
 
         raw = extract_docx(data, limits)
         raw_pages = [raw]

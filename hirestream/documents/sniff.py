@@ -21,8 +21,8 @@ import re
 import zipfile
 from typing import Literal
 
-from hirestream.web.resume.config import Limits
-from hirestream.web.resume.errors import rejected
+from hirestream.documents.config import Limits
+from hirestream.documents.errors import rejected
 
 __all__ = ["Kind", "check_zip", "decode_text", "detect_kind"]
 

@@ -1,4 +1,4 @@
-"""``POST /interviews/parse-resume``: one file in, ``{"resumeText", "originalLength"}`` out.
+"""Reading the upload of ``POST /interviews/parse-resume`` (the view is ``web/views/resume.py``).
 
 The body must be ``multipart/form-data`` with exactly one file, in the part named ``file``;
 other (non-file) fields are read and ignored (at most 32 parts and 64 KiB of fields). The file
@@ -25,7 +25,6 @@ length of the raw extracted text, before cleaning and cutting.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import warnings
 from typing import Final
@@ -39,11 +38,10 @@ from aiohttp.multipart import (
     parse_content_disposition,
 )
 
-from hirestream.web.resume.config import Limits
-from hirestream.web.resume.errors import ResumeRejected, rejected
-from hirestream.web.resume.service import RESUME_PARSER
+from hirestream.documents.config import Limits
+from hirestream.documents.errors import ResumeRejected, rejected
 
-__all__ = ["FIELD", "parse_resume", "read_upload"]
+__all__ = ["FIELD", "check_upload", "read_upload"]
 
 FIELD = "file"
 _CHUNK = 64 * 1024
@@ -63,24 +61,14 @@ _UNSAFE_CHAR: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _PARSE_ERRORS: Final = (ValueError, AssertionError, LookupError, RuntimeError)
 
 
-async def parse_resume(request: web.Request) -> web.Response:
-    parser = request.app[RESUME_PARSER]
-    limits = parser.limits
+def check_upload(request: web.Request, limits: Limits) -> None:
+    """Refuse at once what cannot be a good upload: another media type, a malformed
+    boundary, or a ``Content-Length`` already past the limit."""
     _check_content_type(request)
     length = request.content_length
     body_limit = limits.max_bytes + _FORM_FIELDS_MAX_BYTES + _MULTIPART_OVERHEAD
     if length is not None and length > body_limit:
         raise _too_large(limits)
-    async with parser.request_slot():
-        data = await read_upload(request, limits)
-        result = await parser.parse(data)
-    return web.json_response(
-        {"resumeText": result.text, "originalLength": result.original_length}, dumps=_dumps
-    )
-
-
-def _dumps(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False)
 
 
 def _check_content_type(request: web.Request) -> None:
