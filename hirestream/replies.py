@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from mode import Service
+from aiokafka import ConsumerRecord
+
+from hirestream.tail import TailConsumer
 
 log = logging.getLogger(__name__)
 
@@ -24,25 +24,13 @@ REPLY_TO = "replyTo"
 CORRELATION_ID = "correlationId"
 
 
-class ReplyWaiter(Service):
-    """``kafka_options``: the connection's TLS/SASL keyword arguments
-    (:func:`hirestream.kafka_security.aiokafka_options`); none for a PLAINTEXT broker."""
+class ReplyWaiter(TailConsumer):
+    """Hands each message of this worker's reply topic to the request waiting on its
+    correlation id."""
 
-    def __init__(
-        self,
-        bootstrap_servers: str,
-        topic: str,
-        *,
-        kafka_options: Mapping[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        self.topic = topic
-        self._bootstrap = bootstrap_servers
-        self._kafka_options = dict(kafka_options or {})
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
-        self._consumer: AIOKafkaConsumer | None = None
-        self.positioned = asyncio.Event()
-        super().__init__(**kwargs)
+        super().__init__(*args, **kwargs)
 
     def expect(self, correlation_id: str) -> asyncio.Future[dict[str, Any]]:
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
@@ -52,37 +40,19 @@ class ReplyWaiter(Service):
     def forget(self, correlation_id: str) -> None:
         self._waiting.pop(correlation_id, None)
 
-    async def on_start(self) -> None:
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap,
-            enable_auto_commit=False,
-            group_id=None,
-            **self._kafka_options,
-        )
-        await self._consumer.start()
-        partition = TopicPartition(self.topic, 0)
-        self._consumer.assign([partition])
-        await self._consumer.seek_to_end(partition)
-        await self._consumer.position(partition)
-        self.positioned.set()
-        self.add_future(self._drain())
-
-    async def _drain(self) -> None:
-        assert self._consumer is not None
-        async for message in self._consumer:
-            headers = dict(message.headers or ())
-            correlation = headers.get(CORRELATION_ID, b"").decode()
-            future = self._waiting.pop(correlation, None)
-            if future is None or future.done():
-                continue
-            try:
-                future.set_result(orjson.loads(message.value or b"null"))
-            except orjson.JSONDecodeError as exc:
-                future.set_exception(exc)
+    def on_message(self, message: ConsumerRecord[bytes, bytes]) -> None:
+        headers = dict(message.headers or ())
+        correlation = headers.get(CORRELATION_ID, b"").decode(errors="replace")
+        future = self._waiting.pop(correlation, None)
+        if future is None or future.done():
+            return
+        try:
+            future.set_result(orjson.loads(message.value or b"null"))
+        except orjson.JSONDecodeError as exc:
+            future.set_exception(exc)
 
     async def on_stop(self) -> None:
-        if self._consumer is not None:
-            await self._consumer.stop()
+        await super().on_stop()
         for future in self._waiting.values():
             if not future.done():
                 future.cancel()

@@ -23,7 +23,7 @@ from hirestream.web import payloads
 from hirestream.web.auth import principal
 from hirestream.web.backend import CommandTimeout, CommandTooLarge
 from hirestream.web.errors import NOT_FOUND, Problem, request_id_of
-from hirestream.web.keys import BACKEND, COMMAND_TIMEOUT, DATA_KEYS
+from hirestream.web.keys import BACKEND, COMMAND_TIMEOUT
 from hirestream.web.outcomes import problem_of
 
 _NAMESPACE = uuid.UUID("6f1f4a0e-7a51-4d0e-9a53-2b0f7c1d9e11")
@@ -105,6 +105,26 @@ def build_command(
     }
 
 
+async def act(
+    request: web.Request,
+    kind: str,
+    interview_id: str,
+    payload: dict[str, Any],
+    raw_body: bytes = b"",
+) -> Outcome:
+    """Send a command about one interview of the caller's tenant (its id from the
+    ``Idempotency-Key`` when there is one) and wait; a rejection becomes its HTTP error."""
+    command = build_command(
+        request,
+        kind=kind,
+        command_id=command_id_for(principal(request).tenant_id, idempotency_key(request)),
+        interview_id=interview_id,
+        payload=payload,
+        raw_body=raw_body,
+    )
+    return await execute(request, command)
+
+
 async def create(
     request: web.Request,
     fields: dict[str, Any],
@@ -116,8 +136,7 @@ async def create(
 ) -> Outcome:
     """The one create path of the Interviews and Integration APIs: ``fields`` as validated,
     the personal ones sealed under the new interview's data key, the command sent."""
-    tenant = principal(request).tenant_id
-    payload = await payloads.creation(request.app[DATA_KEYS], tenant, interview_id, fields, body)
+    payload = await payloads.sealed_body(request, interview_id, fields, body)
     command = build_command(
         request,
         kind="interview.create",

@@ -17,7 +17,7 @@ from cryptography.x509.oid import NameOID
 from faust.auth import SASLCredentials, SSLCredentials
 from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
 
-from hirestream import provision, replies
+from hirestream import provision, replies, tail
 from hirestream.kafka_security import aiokafka_options, faust_credentials, ssl_context
 from hirestream.settings import KAFKA_SASL_MECHANISMS, Settings
 
@@ -390,7 +390,7 @@ async def test_the_admin_client_and_the_reply_consumer_get_the_options(
     monkeypatch.setattr(provision, "AIOKafkaAdminClient", _capturing_client)
     with pytest.raises(_Captured) as admin:
         await provision.provision_topics(settings)
-    monkeypatch.setattr(replies, "AIOKafkaConsumer", _capturing_client)
+    monkeypatch.setattr(tail, "AIOKafkaConsumer", _capturing_client)
     waiter = replies.ReplyWaiter(
         settings.kafka_bootstrap_servers, "replies", kafka_options=aiokafka_options(settings)
     )

@@ -28,6 +28,7 @@ from hirestream.topics.clock import iso_millis
 from hirestream.web import payloads
 from hirestream.web.auth import PUBLIC, principal, requires
 from hirestream.web.commands import (
+    act,
     build_command,
     candidate_command,
     command_id_for,
@@ -112,16 +113,7 @@ async def invite(request: web.Request) -> web.Response:
 
 @requires("interview:conduct")
 async def conduct(request: web.Request) -> web.Response:
-    tenant = principal(request).tenant_id
-    command = build_command(
-        request,
-        kind="interview.conduct",
-        command_id=command_id_for(tenant, idempotency_key(request)),
-        interview_id=path_id(request),
-        payload={},
-        raw_body=b"",
-    )
-    record = (await execute(request, command))["record"]
+    record = (await act(request, "interview.conduct", path_id(request), {}))["record"]
     return json_response(
         {"sessionId": record["sessionId"], "interviewId": record["id"], "status": "created"}
     )
@@ -136,15 +128,14 @@ async def end_session(request: web.Request) -> web.Response:
     interview_id = request.app[BACKEND].interview_of_session(tenant, session_id)
     if interview_id is None:
         raise Problem(404, "Session not found")
-    command = build_command(
-        request,
-        kind="interview.session_end",
-        command_id=command_id_for(tenant, idempotency_key(request)),
-        interview_id=interview_id,
-        payload={"sessionId": session_id, "reason": "interviewer_ended"},
-        raw_body=b"",
-    )
-    record = (await execute(request, command))["record"]
+    record = (
+        await act(
+            request,
+            "interview.session_end",
+            interview_id,
+            {"sessionId": session_id, "reason": "interviewer_ended"},
+        )
+    )["record"]
     session = record.get("session") or {}
     return json_response(
         {

@@ -8,10 +8,7 @@ from hirestream.agents.enrich import role_families, taxonomy_version, unknown_te
 from hirestream.topics.payloads import override_fields
 from hirestream.web.auth import principal, requires
 from hirestream.web.commands import (
-    build_command,
-    command_id_for,
-    execute,
-    idempotency_key,
+    act,
     path_id,
     read_json,
 )
@@ -25,19 +22,8 @@ async def apply_override(request: web.Request) -> web.Response:
     interview_id = path_id(request)
     body, raw = await read_json(request)
     patch = override_fields(body, role_families())
-    tenant = principal(request).tenant_id
-    command = build_command(
-        request,
-        kind="interview.override",
-        command_id=command_id_for(tenant, idempotency_key(request)),
-        interview_id=interview_id,
-        payload=patch,
-        raw_body=raw,
-    )
-    record = (await execute(request, command))["record"]
-    patches = record.get("overrides", [])
-    patch = next((p for p in patches if p["id"] == command["commandId"]), patches[-1])
-    return json_response(patch, 201)
+    record = (await act(request, "interview.override", interview_id, patch, raw))["record"]
+    return json_response(record["overrides"][-1], 201)  # the patch this request made
 
 
 @requires("interview:read")

@@ -19,9 +19,8 @@ from hirestream.topics.tenancy import derived_id
 from hirestream.web import payloads
 from hirestream.web.auth import principal, requires
 from hirestream.web.commands import (
-    build_command,
+    act,
     command_id_for,
-    execute,
     idempotency_key,
     read_json,
     record_of,
@@ -120,16 +119,8 @@ async def _act(
     request: web.Request, kind: str, payload: dict[str, Any], raw: bytes
 ) -> InterviewRecord:
     """Send a command about the interview the path's runId names; the record after."""
-    tenant = principal(request).tenant_id
-    command = build_command(
-        request,
-        kind=kind,
-        command_id=command_id_for(tenant, idempotency_key(request)),
-        interview_id=interview_id_of(request.match_info["runId"]),
-        payload=payload,
-        raw_body=raw,
-    )
-    return record_of(await execute(request, command))
+    interview_id = interview_id_of(request.match_info["runId"])
+    return record_of(await act(request, kind, interview_id, payload, raw))
 
 
 @requires("interview:update")
@@ -142,9 +133,8 @@ async def cancel(request: web.Request) -> web.Response:
 async def supply_info(request: web.Request) -> web.Response:
     body, raw = await read_json(request)
     fields = update_fields(body, http_hosts=request.app[CALLBACK_HTTP_HOSTS], allow_status=False)
-    tenant = principal(request).tenant_id
     interview_id = interview_id_of(request.match_info["runId"])
-    public = await payloads.changes(request.app[DATA_KEYS], tenant, interview_id, fields, body)
+    public = await payloads.sealed_body(request, interview_id, fields, body)
     return json_response(_summary(await _act(request, "interview.supply_info", public, raw)))
 
 

@@ -11,10 +11,9 @@ from hirestream.topics.payloads import create_fields, update_fields
 from hirestream.web import payloads, render
 from hirestream.web.auth import principal, requires
 from hirestream.web.commands import (
-    build_command,
+    act,
     command_id_for,
     create,
-    execute,
     idempotency_key,
     new_interview_id,
     path_id,
@@ -51,32 +50,14 @@ async def update_interview(request: web.Request) -> web.Response:
     body, raw = await read_json(request)
     interview_id = path_id(request)
     fields = update_fields(body, http_hosts=request.app[CALLBACK_HTTP_HOSTS])
-    tenant = principal(request).tenant_id
-    payload = await payloads.changes(request.app[DATA_KEYS], tenant, interview_id, fields, body)
-    command = build_command(
-        request,
-        kind="interview.update",
-        command_id=command_id_for(tenant, idempotency_key(request)),
-        interview_id=interview_id,
-        payload=payload,
-        raw_body=raw,
-    )
-    record = (await execute(request, command))["record"]
+    payload = await payloads.sealed_body(request, interview_id, fields, body)
+    record = (await act(request, "interview.update", interview_id, payload, raw))["record"]
     return json_response(render.full(record, await payloads.opened(request.app[DATA_KEYS], record)))
 
 
 @requires("interview:delete")
 async def delete_interview(request: web.Request) -> web.Response:
-    tenant = principal(request).tenant_id
-    command = build_command(
-        request,
-        kind="interview.delete",
-        command_id=command_id_for(tenant, idempotency_key(request)),
-        interview_id=path_id(request),
-        payload={},
-        raw_body=b"",
-    )
-    await execute(request, command)
+    await act(request, "interview.delete", path_id(request), {})
     return web.Response(status=204)
 
 
@@ -178,14 +159,9 @@ async def assess_interview(request: web.Request) -> web.Response:
 @requires("interview:assess")
 async def retrigger_assessment(request: web.Request) -> web.Response:
     """A new assessment of a completed interview (the earlier ones stay in its history)."""
-    tenant = principal(request).tenant_id
-    command = build_command(
-        request,
-        kind="interview.workflow",
-        command_id=command_id_for(tenant, idempotency_key(request)),
-        interview_id=path_id(request),
-        payload={"action": "retrigger_assessment"},
-        raw_body=b"",
-    )
-    record = (await execute(request, command))["record"]
+    record = (
+        await act(
+            request, "interview.workflow", path_id(request), {"action": "retrigger_assessment"}
+        )
+    )["record"]
     return json_response({"interviewId": record["id"], "status": "queued"}, 202)
