@@ -124,6 +124,22 @@ class Settings:
     assessor_port: int = 7779
     """``HIRESTREAM_ASSESSOR_PORT``: health and metrics of a stand-alone assessor [7779]."""
     callback_http_hosts: frozenset[str] = frozenset()
+    webhooks_in_worker: bool = True
+    """``HIRESTREAM_WEBHOOKS_IN_WORKER``: run webhook delivery in this worker [true]: the
+    recorder (consumer group ``<app id>-webhooks``, writing the outbox) and the scheduler
+    (sending what is due). False: this worker neither records nor sends; another worker of the
+    fleet must."""
+    webhook_concurrency: int = 16
+    """``HIRESTREAM_WEBHOOK_CONCURRENCY``: webhook attempts in flight at most in this worker
+    [16]. Each one waits on the network (15 s at worst), so the number bounds sockets and
+    database work, not CPU."""
+    webhook_host_concurrency: int = 4
+    """``HIRESTREAM_WEBHOOK_HOST_CONCURRENCY``: of those, at most this many to one
+    ``host:port`` [4], so a slow receiver holds a quarter of the worker's attempts and the rest
+    go to other receivers."""
+    webhook_retry_scale: float = 1.0
+    """``HIRESTREAM_WEBHOOK_RETRY_SCALE``: factor on the retry delays (5 s, 5 min, 30 min, 2 h,
+    5 h, 10 h, 10 h) [1]; tests set a small one so that a retry comes in milliseconds."""
     log_level: str = "INFO"
     # Kafka TLS/SASL (docs/kafka-security.md); checked in __post_init__.
     kafka_security_protocol: str = "PLAINTEXT"
@@ -137,6 +153,7 @@ class Settings:
     def __post_init__(self) -> None:
         _check_kafka_security(self)
         _check_mail(self)
+        _check_webhooks(self)
 
     @property
     def web_url(self) -> str:
@@ -223,6 +240,14 @@ class Settings:
                 for h in _env("HIRESTREAM_CALLBACK_HTTP_HOSTS", "").split(",")
                 if h.strip()
             ),
+            webhooks_in_worker=_env_bool("HIRESTREAM_WEBHOOKS_IN_WORKER", True),
+            webhook_concurrency=_env_int("HIRESTREAM_WEBHOOK_CONCURRENCY", cls.webhook_concurrency),
+            webhook_host_concurrency=_env_int(
+                "HIRESTREAM_WEBHOOK_HOST_CONCURRENCY", cls.webhook_host_concurrency
+            ),
+            webhook_retry_scale=_env_float(
+                "HIRESTREAM_WEBHOOK_RETRY_SCALE", cls.webhook_retry_scale
+            ),
             log_level=_env("HIRESTREAM_LOG_LEVEL", cls.log_level),
             kafka_security_protocol=_env(
                 "KAFKA_SECURITY_PROTOCOL", cls.kafka_security_protocol
@@ -254,6 +279,23 @@ def _check_mail(settings: Settings) -> None:
         settings.token_keys()
     except ValueError as exc:
         raise ValueError(f"HIRESTREAM_CANDIDATE_TOKEN_KEYS: {exc}") from None
+
+
+def _check_webhooks(settings: Settings) -> None:
+    """Refuse webhook delivery settings that cannot work, naming the variables."""
+    if settings.webhook_concurrency < 1:
+        raise ValueError(
+            f"HIRESTREAM_WEBHOOK_CONCURRENCY must be at least 1, got {settings.webhook_concurrency}"
+        )
+    if settings.webhook_host_concurrency < 1:
+        raise ValueError(
+            "HIRESTREAM_WEBHOOK_HOST_CONCURRENCY must be at least 1, "
+            f"got {settings.webhook_host_concurrency}"
+        )
+    if not settings.webhook_retry_scale > 0:
+        raise ValueError(
+            f"HIRESTREAM_WEBHOOK_RETRY_SCALE must be positive, got {settings.webhook_retry_scale}"
+        )
 
 
 def _check_kafka_security(settings: Settings) -> None:

@@ -1,5 +1,5 @@
 """Run one worker: the Faust app with its agents and tables, the aiohttp API inside it, and
-(by default) the assessor; or the assessor alone."""
+(by default) the assessor and webhook delivery; or the assessor alone."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from hirestream.settings import Settings
 from hirestream.streams import StreamProcessor
 from hirestream.web.app import create_web_app
 from hirestream.web.server import WebServer
+from hirestream.webhooks import build_webhooks
 
 LOG_FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
 
@@ -46,6 +47,9 @@ def build_worker(settings: Settings) -> faust.Worker:
     processor.app.service(server)  # type: ignore[arg-type]  # instances are accepted
     if settings.assessor_in_worker:
         processor.app.service(build_assessor(settings))  # type: ignore[arg-type]
+    if settings.webhooks_in_worker:
+        for service in build_webhooks(settings):
+            processor.app.service(service)  # type: ignore[arg-type]
     return faust.Worker(
         processor.app,
         loglevel=settings.log_level,

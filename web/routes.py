@@ -18,6 +18,7 @@ from hirestream.web.views import (
     resume,
     sessions,
     tenant,
+    webhooks,
 )
 
 
@@ -65,5 +66,15 @@ def add_routes(app: web.Application, prefix: str) -> None:
     r.add_post(f"{prefix}/api-keys", apikeys.create_api_key)
     r.add_get(f"{prefix}/api-keys", apikeys.list_api_keys)
     r.add_delete(f"{prefix}/api-keys/{{id}}", apikeys.revoke_api_key)
+    endpoint = f"{prefix}/webhook-endpoints/{{id}}"
+    r.add_post(f"{prefix}/webhook-endpoints", webhooks.create_endpoint)
+    r.add_get(f"{prefix}/webhook-endpoints", webhooks.list_endpoints)
+    r.add_get(endpoint, webhooks.get_endpoint)
+    r.add_delete(endpoint, webhooks.delete_endpoint)
+    r.add_post(f"{endpoint}/rotate-secret", webhooks.rotate_secret)
+    r.add_post(f"{endpoint}/test", webhooks.test_endpoint)
+    r.add_post(f"{prefix}/tenant/callback-secret", webhooks.callback_secret)
+    r.add_get(f"{prefix}/webhook-deliveries", webhooks.list_deliveries)
+    r.add_post(f"{prefix}/webhook-deliveries/{{id}}/replay", webhooks.replay_delivery)
     # The candidate page lives outside the API prefix: <APP_URL>/interview/join/<token>.
     r.add_routes(page_routes(prefix, functools.partial(candidates.link_is_valid, app)))

@@ -34,6 +34,10 @@ from hirestream.agents.planner.agent import plan_for
 from hirestream.agents.validation import validation_now
 from hirestream.agents.validation.rules import missing_fields, warnings
 from hirestream.agents.validation.validate import GRADES
+from hirestream.agents.webhooks import EVENTS as WEBHOOK_EVENTS
+from hirestream.agents.webhooks import LOG_EVENTS, new_secret
+from hirestream.agents.webhooks import STATUSES as DELIVERY_STATUSES
+from hirestream.agents.webhooks.payload import event_payload, make_test_payload
 from hirestream.agents.workflow.transitions import (
     STATES,
     allowed_actions,
@@ -46,6 +50,7 @@ from hirestream.documents.service import ResumeParser
 from hirestream.settings import Settings
 from hirestream.store import tenant_settings
 from hirestream.store.apikeys import ApiKeyRecord
+from hirestream.store.webhooks import Delivery, Endpoint
 from hirestream.tables.counts import counts_view
 from hirestream.tables.queries import FILTERABLE
 from hirestream.tables.records import InterviewRecord
@@ -86,6 +91,7 @@ from hirestream.web.views.apikeys import _key_request
 from hirestream.web.views.candidates import candidate_headers
 from hirestream.web.views.integration import MESSAGES, _summary
 from hirestream.web.views.openapi import document_bytes, openapi_document
+from hirestream.web.views.webhooks import delivery_query, endpoint_request
 
 DOC: dict[str, Any] = json.loads(document_bytes())
 PREFIX = "/api/v1"
@@ -1482,3 +1488,133 @@ async def test_journey_answers_are_documented() -> None:
         _documented("GET", ws, answer.status, await answer.json())
         _headers_documented("GET", ws, answer.status, answer.headers)
         assert answer.status == 429
+
+
+# --- webhooks: the schemas against the code ----------------------------------------------------
+
+
+def test_webhook_schemas_follow_the_code() -> None:
+    assert schema("WebhookEvent")["enum"] == list(WEBHOOK_EVENTS)
+    assert schema("WebhookLogEvent")["enum"] == list(LOG_EVENTS)
+    assert schema("WebhookDeliveryStatus")["enum"] == list(DELIVERY_STATUSES)
+    at = datetime(2024, 1, 15, 10, 0, tzinfo=UTC)
+    endpoint = Endpoint(
+        "0d7c5b1e-3f2a-4c8d-9e6b-1a2b3c4d5e6f", "https://a.example.com/h", None, None, at, at, "x"
+    ).to_json()
+    assert schema("WebhookEndpoint")["required"] == list(endpoint)
+    assert list(schema("WebhookEndpoint")["properties"]) == list(endpoint)
+    assert valid("WebhookEndpoint", endpoint)
+    assert valid("WebhookEndpointCreated", {**endpoint, "secret": new_secret()})
+    assert valid("WebhookSecret", {"secret": new_secret()})
+    delivery = Delivery(
+        "7a9e2c41-6b3d-5f80-9c1e-2d4b6a8f0e13",
+        12,
+        "msg_2b6f0cc904d14e3c8b1a5e7d9f3c2a10",
+        None,
+        "https://a.example.com/h",
+        "interview.approved",
+        "5f0c6a3e-1d2b-4c8e-9f7a-2b3c4d5e6f70",
+        "failed",
+        2,
+        503,
+        "HTTP 503",
+        at,
+        at,
+        None,
+    ).to_json()
+    assert schema("WebhookDelivery")["required"] == list(delivery)
+    assert list(schema("WebhookDelivery")["properties"]) == list(delivery)
+    assert valid("WebhookDeliveryList", {"data": [delivery], "nextCursor": "12"})
+    assert valid("WebhookDeliveryList", {"data": [], "nextCursor": None})
+    records = _through_the_workflow()
+    for n, record in enumerate(records):
+        kind = "interview.approved"
+        public = {k: v for k, v in record.items() if k not in ("applied", "offsets")}
+        event = {
+            "eventId": f"{record['id']}:{n + 1}",
+            "type": kind,
+            "tenantId": "acme",
+            "interviewId": record["id"],
+            "sequence": n + 1,
+            "occurredAt": record["updatedAt"],
+            "record": {**public, "sealed": {}},
+        }
+        payload = event_payload("msg_2b6f0cc904d14e3c8b1a5e7d9f3c2a10", event)
+        assert schema("WebhookPayload")["required"] == list(payload)
+        errors = list(_validator("/components/schemas/WebhookPayload").iter_errors(payload))
+        assert not errors, errors
+    test = make_test_payload(
+        "msg_2b6f0cc904d14e3c8b1a5e7d9f3c2a10", "acme", "e1", "2024-01-15T10:00:00.000Z"
+    )
+    assert valid("WebhookPayload", test)
+
+
+WEBHOOK_ENDPOINT_BODIES: list[tuple[Any, bool]] = [
+    ({"url": "https://hooks.example.com/h"}, True),
+    ({"url": "HTTPS://hooks.example.com:8443/h?x=1", "events": None, "description": None}, True),
+    ({"url": "https://hooks.example.com", "events": ["interview.approved"] * 2}, True),
+    ({"url": "https://hooks.example.com/h", "description": "d" * 500, "other": 1}, True),
+    ({"url": "https://hooks.example.com/h", "description": "d" * 501}, False),
+    ({"url": "https://hooks.example.com/h", "description": 5}, False),
+    ({"url": "https://hooks.example.com/h", "events": []}, False),
+    ({"url": "https://hooks.example.com/h", "events": "interview.approved"}, False),
+    ({"url": "https://hooks.example.com/h", "events": ["interview.sent"]}, False),
+    ({"url": "https://hooks.example.com/h", "events": ["webhook.test"]}, False),
+    ({"url": "https://hooks.example.com/h", "events": [1]}, False),
+    ({"url": "http://hooks.example.com/h"}, False),
+    ({"url": "ftp://hooks.example.com/h"}, False),
+    ({"url": "https://hooks.example.com/" + "x" * 2048}, False),
+    ({"url": 5}, False),
+    ({"url": None}, False),
+    ({}, False),
+    ([], False),
+]
+
+
+@pytest.mark.parametrize(("body", "accepted"), WEBHOOK_ENDPOINT_BODIES)
+def test_webhook_endpoint_schema_agrees_with_the_validation(body: Any, accepted: bool) -> None:
+    assert valid("WebhookEndpointCreate", body) is accepted
+    try:
+        endpoint_request(body, frozenset())
+        code_accepts = True
+    except Problem:
+        code_accepts = False
+    assert code_accepts is accepted
+
+
+DELIVERY_QUERIES: list[tuple[dict[str, str], bool]] = [
+    ({}, True),
+    ({"interviewId": "", "event": "", "status": "", "limit": "", "cursor": ""}, True),
+    ({"interviewId": "5F0C6A3E-1D2B-4C8E-9F7A-2B3C4D5E6F70", "event": "webhook.test"}, True),
+    ({"status": "dead", "limit": "500", "cursor": "123456789012345678"}, True),
+    ({"interviewId": "5f0c6a3e"}, False),
+    ({"event": "interview.created"}, False),
+    ({"status": "DEAD"}, False),
+    ({"limit": "0"}, False),
+    ({"limit": "1.5"}, False),
+    ({"cursor": "1234567890123456789"}, False),
+    ({"cursor": "-1"}, False),
+]
+
+
+@pytest.mark.parametrize(("params", "accepted"), DELIVERY_QUERIES)
+def test_delivery_log_parameters_agree_with_the_validation(
+    params: dict[str, str], accepted: bool
+) -> None:
+    documented = {
+        resolve(p)["name"]: resolve(p)
+        for p in operation("GET", "/webhook-deliveries")["parameters"]
+    }
+    jsonschema = pytest.importorskip("jsonschema")
+    fits = all(
+        jsonschema.Draft202012Validator(documented[name]["schema"]).is_valid(value)
+        or (name == "limit" and value.isdigit() and int(value) >= 1)
+        for name, value in params.items()
+    )
+    assert fits is accepted
+    try:
+        delivery_query(params)
+        code_accepts = True
+    except Problem:
+        code_accepts = False
+    assert code_accepts is accepted
