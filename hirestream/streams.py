@@ -20,19 +20,18 @@ import faust
 
 from hirestream.agents.enrich.agent import Enricher
 from hirestream.agents.enrich.agent import install as install_enricher
+from hirestream.agents.enrich.taxonomy import load_taxonomy
 from hirestream.agents.events import CommandSender
 from hirestream.agents.interviews.agent import InterviewAgent, install
 from hirestream.agents.mailer.agent import Mailer
 from hirestream.agents.mailer.agent import install as install_mailer
-from hirestream.agents.planner.agent import install as install_planner
-from hirestream.agents.validation.agent import install as install_validation
+from hirestream.agents.planner.bank import load_bank
 from hirestream.candidate_tokens import TokenKeys
 from hirestream.completions import CompletionWatcher
 from hirestream.kafka_security import aiokafka_options, faust_credentials
 from hirestream.replies import CORRELATION_ID, REPLY_TO, ReplyWaiter
 from hirestream.settings import Settings
 from hirestream.store.agent_store import AgentStore
-from hirestream.store.tenant_settings import SettingsReader
 from hirestream.tables.deadlines import SessionDeadlines
 from hirestream.tables.declare import Tables, declare_tables
 from hirestream.tables.index import TenantIndex
@@ -92,6 +91,10 @@ class StreamProcessor:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        # The shipped taxonomy and question bank are read once per process: now, rather than
+        # while the first command waits.
+        load_taxonomy()
+        load_bank()
         self.app = faust_app(settings)
         partitions = settings.partitions
         topics = self._topics
@@ -131,21 +134,6 @@ class StreamProcessor:
             self.app,
             topics(names.INTERVIEW_CREATED, names.INTERVIEW_UPDATED),
             Enricher(self.tables.enrichment, self.internal_commands_topic),
-        )
-        self.validation = install_validation(
-            self.app,
-            topics(
-                names.INTERVIEW_CREATED,
-                names.INTERVIEW_CONTENT_EDITED,
-                names.INTERVIEW_INFO_COMPLETED,
-            ),
-            self.internal_commands_topic,
-        )
-        self.planner = install_planner(
-            self.app,
-            topics(names.INTERVIEW_GENERATING_PLAN, names.INTERVIEW_REVISION_REQUESTED),
-            self.internal_commands_topic,
-            SettingsReader(settings.database_url),
         )
         self.token_keys = settings.token_keys() or _ephemeral_token_keys()
         self.mailer = install_mailer(

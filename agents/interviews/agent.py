@@ -32,7 +32,14 @@ import orjson
 
 from hirestream.agents.enrich.canonical import role_families
 from hirestream.agents.interviews.decide import already_applied, decide
-from hirestream.agents.interviews.decision import Decision, outcome_of
+from hirestream.agents.interviews.decision import (
+    Applied,
+    Decision,
+    applied_with,
+    net_change,
+    outcome_of,
+)
+from hirestream.agents.interviews.followups import MAX_STEPS, followed, waiting_for
 from hirestream.agents.interviews.session import transcript
 from hirestream.personal import sealed_payload
 from hirestream.privacy import answer_field, seal
@@ -160,9 +167,11 @@ class InterviewAgent:
             "outcome": outcome,
             "at": command["issuedAt"],
         }
-        if decision.record is not None and not fits(decision.record, log_entry):
+        chain = await self._followed(decision, record, command, message.offset, source)
+        final = chain[-1].record if chain else decision.record
+        if final is not None and not fits(final, log_entry):
             raise NotApplied(rejected("record_too_large", {"limit": MAX_VALUE_BYTES}), command)
-        await self._apply(command, key_of_record, decision)
+        await self._apply(command, key_of_record, decision, chain, message.offset, source)
         self.tables.command_log[log_key] = log_entry
         self._forget_old_commands(tenant, log_key, command["issuedAt"])
         if decision.replayed:
@@ -209,30 +218,86 @@ class InterviewAgent:
 
     # --- effects --------------------------------------------------------------------------
 
-    async def _apply(self, command: Command, key_of_record: bytes, decision: Decision) -> None:
+    async def _followed(
+        self,
+        decision: Decision,
+        before: InterviewRecord | None,
+        command: Command,
+        offset: int,
+        source: str,
+    ) -> list[Decision]:
+        """The workflow steps the record now waits for, taken at once (``followups``)."""
+        current = decision.record if decision.record is not None else before
+        chain: list[Decision] = []
+        for _ in range(MAX_STEPS):
+            step = waiting_for(current)
+            if step is None or current is None:
+                break
+            auto_approve = step == "plan" and await self.store.auto_approve_plans(
+                command["tenantId"]
+            )
+            taken = followed(
+                current,
+                command,
+                step,
+                offset=offset,
+                source=source,
+                auto_approve_plans=auto_approve,
+            )
+            if taken.record is None:
+                break
+            chain.append(taken)
+            current = taken.record
+        return chain
+
+    async def _apply(
+        self,
+        command: Command,
+        key_of_record: bytes,
+        decision: Decision,
+        chain: list[Decision],
+        offset: int,
+        source: str,
+    ) -> None:
+        """Write the record once (after the command and the steps that followed it), the
+        tenant's counts by the net change, and publish every event, each with the record as
+        of its own step. A redelivered command publishes again what it published the first
+        time (consumers deduplicate on ``eventId``)."""
         tenant = command["tenantId"]
-        if decision.record is not None:
-            self.tables.interviews[key_of_record] = decision.record
-            self.on_record(tenant, decision.record)
-        if decision.applied is not None:
-            applied = decision.applied
+        final = chain[-1].record if chain else decision.record
+        if final is not None:
+            self.tables.interviews[key_of_record] = final
+            self.on_record(tenant, final)
+        record = final or self.tables.interviews.get(key_of_record)
+        if decision.replayed:
+            effects = [(a, record) for a in applied_with(record, source, offset)]
+        else:
+            effects = [(decision.applied, decision.record)] if decision.applied else []
+        effects += [(step.applied, step.record) for step in chain if step.applied]
+        net = net_change([applied for applied, _ in effects])
+        if net is not None:
             counts = count_change(
                 self.tables.counts.get(tenant_key(tenant)),
-                source=applied.source,
-                offset=applied.offset,
-                status_before=applied.status_before,
-                status_after=applied.status_after,
+                source=net.source,
+                offset=net.offset,
+                status_before=net.status_before,
+                status_after=net.status_after,
             )
             if counts is not None:
                 self.tables.counts[tenant_key(tenant)] = counts
-        record = decision.record or self.tables.interviews.get(key_of_record)
         if record is None:
             return
         if command["type"] == "interview.purge":
             await self._purged(command, record["id"], replayed=decision.replayed)
+        for applied, as_of in effects:
+            await self._publish(command, applied, as_of or record)
+
+    async def _publish(self, command: Command, applied: Applied, record: InterviewRecord) -> None:
+        """The events of one applied change, numbered from its first sequence."""
+        tenant = command["tenantId"]
         public = public_record(record)
-        for n, event_type in enumerate(decision.events):
-            sequence = decision.first_sequence + n
+        for n, event_type in enumerate(applied.events):
+            sequence = applied.first_sequence + n
             event: Event = {
                 "eventId": f"{record['id']}:{sequence}",
                 "type": event_type,
@@ -241,7 +306,7 @@ class InterviewAgent:
                 "version": record["version"],
                 "sequence": sequence,
                 "occurredAt": record["updatedAt"],
-                "commandId": command["commandId"],
+                "commandId": applied.command_id,
                 "record": public,
             }
             if event_type in WITH_TRANSCRIPT and record.get("session"):

@@ -5,7 +5,7 @@ constructors every handler uses. Pure."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, cast
 
 from hirestream.agents.interviews import lifecycle
@@ -123,6 +123,26 @@ def find_applied(record: InterviewRecord | None, command_id: str) -> Applied | N
         if raw["commandId"] == command_id:
             return Applied.from_json(raw)
     return None
+
+
+def applied_with(record: InterviewRecord | None, source: str, offset: int) -> list[Applied]:
+    """Everything one message did to the record, in order: its command and the workflow steps
+    that followed it (``followups``), all remembered under the message's source and offset."""
+    if record is None:
+        return []
+    return [
+        Applied.from_json(raw)
+        for raw in record.get("applied", [])
+        if raw.get("source", SOURCE) == source and raw["offset"] == offset
+    ]
+
+
+def net_change(effects: list[Applied]) -> Applied | None:
+    """One message's effect on its tenant's counts: from the status before the first of
+    ``effects`` to the status after the last (None when there are none)."""
+    if not effects:
+        return None
+    return replace(effects[0], status_after=effects[-1].status_after)
 
 
 def remember(record: InterviewRecord, applied: Applied) -> None:

@@ -4,6 +4,6 @@ and duration. No network: questions come from the bank shipped in ``data/``. ``r
 an interview's workflow run (the Integration API's ``runId``).
 """
 
-from hirestream.agents.planner.plan import run_id
+from hirestream.agents.planner.plan import plan_for, run_id
 
-__all__ = ["run_id"]
+__all__ = ["plan_for", "run_id"]

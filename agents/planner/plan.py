@@ -245,3 +245,17 @@ def _coverage(inputs: PlanInput, chosen: set[str], tax: Taxonomy) -> dict[str, b
 def run_id(interview_id: str) -> str:
     """The workflow run of an interview: stable, so the Integration API can name it."""
     return "run_" + interview_id.replace("-", "")
+
+
+def plan_for(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The plan an interview waiting for one gets: a revision when the recruiter asked for one
+    (a note the current plan has not taken in yet), else a fresh plan (a new version of the
+    previous one, if any)."""
+    previous = record.get("plan")
+    notes = record.get("revisionNotes") or []
+    asked = previous is not None and len(notes) > len(previous.get("revisions", []))
+    if previous is not None and asked and notes[-1].strip():
+        return revise_plan(previous, notes[-1])
+    return generate_plan(
+        PlanInput.from_interview(record), seed=run_id(record["id"]), previous=previous
+    )

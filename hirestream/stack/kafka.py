@@ -80,10 +80,12 @@ POM = _ASSETS / "pom.xml"
 LOG4J2_CONFIG = _ASSETS / "log4j2.properties"
 _MARKER = "kafka.Kafka"
 
-#: JVM settings for a 2-core machine: fixed small heap, one GC thread, quick C1-only JIT.
+#: JVM settings for a 2-core machine: a small heap that may grow to 1 GiB (a developer's
+#: broker that has piled up ten thousand partitions needs more than 512 MiB, and the JVM exits
+#: on running out), one GC thread, quick C1-only JIT.
 JVM_OPTIONS = (
-    "-Xms512m",
-    "-Xmx512m",
+    "-Xms256m",
+    "-Xmx1g",
     "-XX:+UseSerialGC",
     "-XX:TieredStopAtLevel=1",
     "-XX:+ExitOnOutOfMemoryError",
@@ -147,7 +149,7 @@ def server_properties(port: int, controller_port: int, log_dir: Path) -> str:
         "num.partitions": "1",
         "num.network.threads": "2",
         "num.io.threads": "4",
-        "num.recovery.threads.per.data.dir": "1",
+        "num.recovery.threads.per.data.dir": "2",
         # One replica of everything; internal topics with one partition (first group join and
         # first transaction are then quick).
         "default.replication.factor": "1",
@@ -548,7 +550,7 @@ def start_kafka_container(image: str = KAFKA_IMAGE, *, timeout: float = 120.0) -
         "KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS": "0",
         "KAFKA_AUTO_CREATE_TOPICS_ENABLE": "false",
         "KAFKA_NUM_PARTITIONS": "1",
-        "KAFKA_HEAP_OPTS": "-Xms512m -Xmx512m",
+        "KAFKA_HEAP_OPTS": "-Xms256m -Xmx1g",
     }
     container = DockerContainer(image).with_envs(**env).with_bind_ports(port, port)
     container.waiting_for(

@@ -53,7 +53,15 @@ async def migrate(pool: asyncpg.Pool) -> list[str]:
     return applied_now
 
 
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """What a connection needs before it goes back to the pool: nothing more than asyncpg
+    does anyway (roll back a transaction left open, drop listeners). Our connections keep no
+    session state (no SET, no LISTEN; advisory locks are released where taken), so asyncpg's
+    default reset - one more round trip to PostgreSQL on every release - buys nothing."""
+
+
 async def open_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size)
+    """The one way a pool is opened (the web layer's, the agents', the webhook services')."""
+    pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, reset=_keep_session)
     assert pool is not None
     return pool

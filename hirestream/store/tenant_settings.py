@@ -10,6 +10,8 @@ from typing import Any, Final
 import asyncpg
 import orjson
 
+from hirestream.store.db import open_pool
+
 #: Every setting with its default; unknown keys are refused.
 DEFAULTS: Final[dict[str, Any]] = {
     "autoApprovePlans": False,
@@ -80,6 +82,11 @@ class SettingsCache:
         self._cache[tenant_id] = (now, settings)
         return settings
 
+    def last_known(self, tenant_id: str) -> dict[str, Any] | None:
+        """The settings last read for the tenant, however old (None: never read)."""
+        hit = self._cache.get(tenant_id)
+        return hit[1] if hit is not None else None
+
 
 class SettingsReader:
     """Tenant settings for an agent, on its own small pool opened at first use."""
@@ -93,6 +100,6 @@ class SettingsReader:
         if self._cache is None:
             async with self._lock:
                 if self._cache is None:
-                    pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=2)
+                    pool = await open_pool(self._dsn, min_size=1, max_size=2)
                     self._cache = SettingsCache(pool)
         return await self._cache.get(tenant_id)

@@ -56,14 +56,16 @@ def hostile_tenants(victim: str) -> list[str]:
 
 
 def operations() -> list[tuple[str, str, dict[str, Any]]]:
-    """(method, path template, operation) for every operation that needs credentials."""
+    """(method, path template, operation) for every operation that needs a tenant's
+    credentials. The candidate's own routes (``security: []``) take a signed candidate link
+    instead: forged and foreign links are ``test_candidate_journey``'s business."""
     document = json.loads(OPENAPI.read_text())
     found = []
     for path, ops in document["paths"].items():
         if path in PUBLIC:
             continue
         for method, op in ops.items():
-            if method in ("get", "post", "put", "delete", "patch"):
+            if method in ("get", "post", "put", "delete", "patch") and op.get("security") != []:
                 found.append((method.upper(), path, op))
     return found
 
@@ -139,8 +141,10 @@ async def test_no_request_of_another_tenant_reaches_the_victims_data(
 
     async def one(n: int) -> None:
         method, template, _ = ops[n % len(ops)]
-        path = template.replace("{id}", rng.choice([*ids, victim_key["id"]])).replace(
-            "{runId}", rng.choice(runs)
+        path = (
+            template.replace("{id}", rng.choice([*ids, victim_key["id"]]))
+            .replace("{runId}", rng.choice(runs))
+            .replace("{sessionId}", str(uuid.UUID(int=rng.getrandbits(128))))
         )
         style = rng.choice(["other", "other", "hostile-jwt", "hostile-key", "header"])
         headers: dict[str, str]

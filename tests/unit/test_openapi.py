@@ -29,8 +29,7 @@ from hirestream.agents.assessor.scoring import assess
 from hirestream.agents.enrich.canonical import canonicalise, role_families
 from hirestream.agents.interviews.decide import decide
 from hirestream.agents.interviews.decision import outcome_of
-from hirestream.agents.planner import run_id
-from hirestream.agents.planner.agent import plan_for
+from hirestream.agents.planner import plan_for, run_id
 from hirestream.agents.validation import validation_now
 from hirestream.agents.validation.rules import missing_fields, warnings
 from hirestream.agents.validation.validate import GRADES
