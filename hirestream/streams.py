@@ -29,6 +29,7 @@ from hirestream.agents.planner.bank import load_bank
 from hirestream.candidate_tokens import TokenKeys
 from hirestream.completions import CompletionWatcher
 from hirestream.kafka_security import aiokafka_options, faust_credentials
+from hirestream.metrics import CONSUMER_LAG
 from hirestream.replies import CORRELATION_ID, REPLY_TO, ReplyWaiter
 from hirestream.settings import Settings
 from hirestream.store.agent_store import AgentStore
@@ -96,6 +97,7 @@ class StreamProcessor:
         load_taxonomy()
         load_bank()
         self.app = faust_app(settings)
+        CONSUMER_LAG.read_from(self.consumer_lag)
         partitions = settings.partitions
         topics = self._topics
         self.commands_topic = topics(names.INTERVIEW_COMMANDS)
@@ -262,6 +264,18 @@ class StreamProcessor:
         finally:
             self.replies.forget(correlation_id)
         return outcome
+
+    def consumer_lag(self) -> dict[tuple[str, int], int]:
+        """Messages behind the end of each partition the agents consume, as Faust's monitor
+        last saw them (a partition read from nothing yet counts as caught up to its last
+        commit)."""
+        monitor = self.app.monitor
+        lag: dict[tuple[str, int], int] = {}
+        for tp, end in list(monitor.tp_end_offsets.items()):
+            read = monitor.tp_read_offsets.get(tp)
+            done = read + 1 if read is not None else monitor.tp_committed_offsets.get(tp, end)
+            lag[(tp.topic, tp.partition)] = end - done
+        return lag
 
     # --- reads ----------------------------------------------------------------------------
 

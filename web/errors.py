@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from hirestream.metrics import HTTP_REQUEST_SECONDS
 from hirestream.web.keys import PRINCIPAL, REQUEST_ID
 from hirestream.web.validation import Invalid
 
@@ -99,16 +100,27 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
     response = await handler(request)
     response.headers["X-Request-ID"] = rid
     who = request.get(PRINCIPAL)
+    took = time.perf_counter() - started
+    HTTP_REQUEST_SECONDS.labels(route_of(request), request.method, str(response.status)).observe(
+        took
+    )
     log.info(
         "event=http.request method=%s path=%s status=%s ms=%.1f tenant=%s request=%s",
         request.method,
         request.path,
         response.status,
-        (time.perf_counter() - started) * 1000,
+        took * 1000,
         getattr(who, "tenant_id", "-"),
         rid,
     )
     return response
+
+
+def route_of(request: web.Request) -> str:
+    """The request's route template (``/api/v1/interviews/{id}``), ``unmatched`` for none: a
+    metric label that names no interview."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "unmatched"
 
 
 async def _allowed_methods(request: web.Request, fallback: set[str]) -> set[str]:

@@ -14,6 +14,7 @@ from hirestream.web.views import (
     health,
     integration,
     interviews,
+    metrics,
     openapi,
     resume,
     sessions,
@@ -26,6 +27,7 @@ def add_routes(app: web.Application, prefix: str) -> None:
     r = app.router
     r.add_get(f"{prefix}/health/live", health.live)
     r.add_get(f"{prefix}/health/ready", health.ready)
+    r.add_get(f"{prefix}/metrics", metrics.metrics)
     r.add_get(f"{prefix}/openapi.json", openapi.openapi_document)
     r.add_get(f"{prefix}/schemas/{{name}}.json", openapi.kafka_schema)
     r.add_post(f"{prefix}/interviews/parse-resume", resume.parse_resume)

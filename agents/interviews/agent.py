@@ -23,6 +23,7 @@ the loop (an escaped exception would ack the command without an answer).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
@@ -41,6 +42,7 @@ from hirestream.agents.interviews.decision import (
 )
 from hirestream.agents.interviews.followups import MAX_STEPS, followed, waiting_for
 from hirestream.agents.interviews.session import transcript
+from hirestream.metrics import COMMAND_SECONDS, COMMANDS, DEAD_LETTERS, command_outcome
 from hirestream.personal import sealed_payload
 from hirestream.privacy import answer_field, seal
 from hirestream.replies import CORRELATION_ID, REPLY_TO
@@ -129,6 +131,8 @@ class InterviewAgent:
             return await self._decide(message)
         except NotApplied as refused:
             await self.dead_letter(message, refused.outcome, refused.command)
+            kind = refused.command["type"] if refused.command else "malformed"
+            observe(kind, refused.outcome, message)
             return refused.outcome
 
     async def _decide(self, message: Message) -> Outcome:
@@ -174,6 +178,7 @@ class InterviewAgent:
         await self._apply(command, key_of_record, decision, chain, message.offset, source)
         self.tables.command_log[log_key] = log_entry
         self._forget_old_commands(tenant, log_key, command["issuedAt"])
+        observe(command["type"], outcome, message)
         if decision.replayed:
             return outcome
         log.info(
@@ -366,6 +371,7 @@ class InterviewAgent:
         """Copy the message as it came (key, value, headers) to the dead-letter topic, with why
         and whence: where it was read, and where it was first written when it was moved."""
         reason = outcome.get("reason") or outcome.get("code", "rejected")
+        DEAD_LETTERS.labels(outcome.get("code") or "rejected").inc()
         command_id = command["commandId"] if command else readable_command_id(message.value)
         tenant = command["tenantId"] if command else None
         if tenant is None and message.key and is_tenant_id(message.key.decode(errors="replace")):
@@ -405,6 +411,13 @@ class InterviewAgent:
             timestamp=None,
             headers=[(CORRELATION_ID, headers.get(CORRELATION_ID, b""))],
         )
+
+
+def observe(kind: str, outcome: Outcome, message: Message) -> None:
+    """Count the answered command and how long it took from its arrival on the topic."""
+    COMMANDS.labels(kind, command_outcome(outcome)).inc()
+    waited = time.time() - message.timestamp_ms / 1000 if message.timestamp_ms > 0 else 0.0
+    COMMAND_SECONDS.labels(kind).observe(max(waited, 0.0))
 
 
 def readable_command_id(raw: bytes | None) -> str | None:

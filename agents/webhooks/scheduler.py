@@ -45,6 +45,7 @@ from hirestream.agents.webhooks.rules import (
     should_disable,
 )
 from hirestream.agents.webhooks.signing import active_secrets, legacy_headers, standard_headers
+from hirestream.metrics import WEBHOOK_DELIVERIES
 from hirestream.store import webhooks as store
 from hirestream.store.db import migrate, open_pool
 
@@ -235,6 +236,7 @@ class WebhookScheduler(Service):
             last_error=transition.last_error,
             delivered_at=transition.delivered_at,
         )
+        WEBHOOK_DELIVERIES.labels(transition.status).inc()
         log.info(
             "event=webhooks.attempt tenant=%s delivery=%s attempt=%s status=%s code=%s ms=%.1f",
             delivery.tenant_id,
