@@ -4,7 +4,9 @@ plain aiokafka consumer without a group, from its end at start.
 The interview agent sends each command's outcome to the topic named in the command's
 ``replyTo`` header, with the ``correlationId`` header it came with. Every HTTP request waits on
 its own correlation id, so a reply sent twice (a command re-processed after a crash) finds the
-waiter gone or already answered and is dropped.
+waiter gone or already answered and is dropped. When the agent that decides the command runs
+in the same worker as the waiting request, it hands the outcome over in process
+(``ReplyWaiter.answer``) instead of through the topic.
 """
 
 from __future__ import annotations
@@ -43,13 +45,19 @@ class ReplyWaiter(TailConsumer):
     def on_message(self, message: ConsumerRecord[bytes, bytes]) -> None:
         headers = dict(message.headers or ())
         correlation = headers.get(CORRELATION_ID, b"").decode(errors="replace")
-        future = self._waiting.pop(correlation, None)
+        self.answer(correlation, message.value or b"null")
+
+    def answer(self, correlation_id: str, value: bytes) -> bool:
+        """Hand ``value`` (an outcome as sent) to the request waiting on ``correlation_id``;
+        False when none waits (gone, timed out, or answered already)."""
+        future = self._waiting.pop(correlation_id, None)
         if future is None or future.done():
-            return
+            return False
         try:
-            future.set_result(orjson.loads(message.value or b"null"))
+            future.set_result(orjson.loads(value))
         except orjson.JSONDecodeError as exc:
             future.set_exception(exc)
+        return True
 
     async def on_stop(self) -> None:
         await super().on_stop()

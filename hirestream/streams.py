@@ -28,6 +28,7 @@ from hirestream.agents.mailer.agent import install as install_mailer
 from hirestream.agents.planner.bank import load_bank
 from hirestream.candidate_tokens import TokenKeys
 from hirestream.completions import CompletionWatcher
+from hirestream.faust_transport import register as register_transport
 from hirestream.kafka_security import aiokafka_options, faust_credentials
 from hirestream.metrics import CONSUMER_LAG
 from hirestream.replies import CORRELATION_ID, REPLY_TO, ReplyWaiter
@@ -63,10 +64,14 @@ def _ephemeral_token_keys() -> TokenKeys:
     return TokenKeys.parse(f"1:{base64.b64encode(secrets.token_bytes(32)).decode()}")
 
 
+#: The producer's batch size per partition (below the broker's 1 MiB ``message.max.bytes``).
+PRODUCER_BATCH_BYTES = 256 * 1024
+
+
 def faust_app(settings: Settings) -> faust.App:
     return faust.App(
         settings.app_id,
-        broker=f"kafka://{settings.kafka_bootstrap_servers}",
+        broker=f"{register_transport(settings.fetch_max_wait_ms)}://{settings.kafka_bootstrap_servers}",
         broker_credentials=faust_credentials(settings),
         store="memory://",
         autodiscover=False,
@@ -80,6 +85,11 @@ def faust_app(settings: Settings) -> faust.App:
         table_standby_replicas=1,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        # aiokafka keeps one produce request in flight per broker, and a message that does not
+        # fit the partition's open batch waits until that batch has been sent and acknowledged.
+        # Interview records and events are several KiB each: with the default 16 KiB batches
+        # nearly every event and changelog write waited for the previous one's round trip.
+        producer_max_batch_size=PRODUCER_BATCH_BYTES,
         broker_commit_interval=1.0,
         # A worker that died is noticed after this long, and its partitions move on.
         broker_session_timeout=settings.session_timeout_s,
@@ -130,6 +140,7 @@ class StreamProcessor:
                 internal,
                 partitions,
                 settings.callback_http_hosts,
+                self._answer_here,
             ),
         )
         self.enricher = install_enricher(
@@ -264,6 +275,12 @@ class StreamProcessor:
         finally:
             self.replies.forget(correlation_id)
         return outcome
+
+    def _answer_here(self, reply_to: str, correlation_id: str, value: bytes) -> bool:
+        """The agent's outcome for a request this worker holds, handed over in process: the
+        command itself went through Kafka (ordered and durable); only its answer skips the
+        round trip through the reply topic."""
+        return reply_to == self.replies.topic and self.replies.answer(correlation_id, value)
 
     def consumer_lag(self) -> dict[tuple[str, int], int]:
         """Messages behind the end of each partition the agents consume, as Faust's monitor

@@ -118,6 +118,9 @@ class InterviewAgent:
     internal_topic: str
     partitions: int
     http_hosts: frozenset[str] = frozenset()
+    #: Answers a command whose requester waits in this process, without Kafka: given the
+    #: ``replyTo`` topic, the correlation id and the outcome as sent, True when it did.
+    answer_here: Callable[[str, str, bytes], bool] | None = None
 
     # --- the step -------------------------------------------------------------------------
 
@@ -322,7 +325,14 @@ class InterviewAgent:
                     "tokenExpiresAt": record.get("tokenExpiresAt"),
                     "notify": command["payload"].get("notify"),
                 }
-            await self.event_topics[event_type].send(key=tenant.encode(), value=codec.dumps(event))
+            await self.app.producer.send(
+                self.event_topics[event_type].get_topic_name(),
+                tenant.encode(),
+                codec.dumps(event),
+                partition=None,
+                timestamp=None,
+                headers=None,
+            )
 
     async def _purged(self, command: Command, interview_id: str, *, replayed: bool) -> None:
         """After the record dropped its sealed copies: destroy the data key (every sealed copy
@@ -403,13 +413,20 @@ class InterviewAgent:
         reply_to = headers.get(REPLY_TO)
         if not reply_to:
             return
+        topic = reply_to.decode(errors="replace")
+        correlation = headers.get(CORRELATION_ID, b"")
+        value = codec.dumps(outcome)
+        if self.answer_here is not None and self.answer_here(
+            topic, correlation.decode(errors="replace"), value
+        ):
+            return
         await self.app.producer.send(
-            reply_to.decode(errors="replace"),
+            topic,
             None,
-            codec.dumps(outcome),
+            value,
             partition=0,
             timestamp=None,
-            headers=[(CORRELATION_ID, headers.get(CORRELATION_ID, b""))],
+            headers=[(CORRELATION_ID, correlation)],
         )
 
 
