@@ -26,6 +26,7 @@ from mode import Service
 
 from hirestream.agents.assessor.scorers import Scorer
 from hirestream.agents.events import command_id
+from hirestream.groups import group_consumer
 from hirestream.privacy import SealBroken, answer_field, unseal
 from hirestream.store.agent_store import AgentStore
 from hirestream.topics import codec
@@ -93,13 +94,8 @@ class Assessor(Service):
             bootstrap_servers=self._bootstrap, acks="all", **self._kafka_options
         )
         await self._producer.start()
-        self._consumer = AIOKafkaConsumer(
-            *self._topics,
-            bootstrap_servers=self._bootstrap,
-            group_id=self._group_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            **self._kafka_options,
+        self._consumer = group_consumer(
+            self._bootstrap, self._topics, self._group_id, self._kafka_options
         )
         await self._consumer.start()
         self.add_future(self._run())

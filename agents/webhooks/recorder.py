@@ -26,6 +26,7 @@ from mode import Service
 
 from hirestream.agents.webhooks.payload import EVENTS, Planned, fan_out
 from hirestream.agents.webhooks.rules import advance
+from hirestream.groups import group_consumer
 from hirestream.store import webhooks as store
 from hirestream.store.db import migrate, open_pool
 from hirestream.topics import codec
@@ -97,13 +98,8 @@ class WebhookRecorder(Service):
     async def on_start(self) -> None:
         self._pool = await open_pool(self._dsn, min_size=1, max_size=2)
         await migrate(self._pool)
-        self._consumer = AIOKafkaConsumer(
-            *self._topics,
-            bootstrap_servers=self._bootstrap,
-            group_id=self._group_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            **self._kafka_options,
+        self._consumer = group_consumer(
+            self._bootstrap, self._topics, self._group_id, self._kafka_options
         )
         await self._consumer.start()
         self.add_future(self._run())
