@@ -4,8 +4,9 @@ The résumé is read line by line under its section headings. Lines under an exp
 heading (Experience, Employment, Projects, Open source, Research, ...) are evidence; lines under
 a skills-like heading (Skills, Technologies, Tech stack, ...) and the rest (header, summary,
 education, certifications) are claims only. An inline label such as ``Skills: React, Go`` counts
-as its heading for that line, except inside an experience section, where a job's own ``Tech
-stack:`` line is evidence of that job. A résumé without any recognised heading falls back to the
+as its heading for that line - a claim even inside an experience section - while a job's own
+stack line there (``Tech stack:``, ``Technologies:``, ``Tools:``, ``Environment:``, ...) is
+evidence of that job. A résumé without any recognised heading falls back to the
 shape of each line: comma-separated lists are claims, sentences are evidence.
 """
 
@@ -60,6 +61,13 @@ _HEADINGS: dict[str, frozenset[str]] = {
         "qualifications"
     ),
 }
+#: Inline labels that, inside an experience section, name what a job was built with (evidence);
+#: any other skills-like label there (``Skills:``, ``Core competencies:``) is still a claim.
+_JOB_STACK_LABELS = _names(
+    "tech stack|stack|technologies|technology|tools|tools and technologies|"
+    "technologies and tools|tech|stack and tools|environment|technical environment|"
+    "built with|frameworks|libraries|platforms|databases|languages"
+)
 _HEADING_TEXT = re.compile(r"[^a-z ]+")
 _LIST_SEPARATORS = re.compile(r"[,;|•·]")
 
@@ -86,6 +94,20 @@ def _is_list(line: str) -> bool:
     return len(items) >= 3 and sum(len(i.split()) for i in items) / len(items) <= 3
 
 
+def _inline_kind(label: str, section: str | None) -> str | None:
+    """What a labelled line (``Skills: React, Go``) under ``section`` counts as; None when the
+    label names no section."""
+    kind = _heading_kind(label)
+    if section != EXPERIENCE:
+        return kind
+    cleaned = " ".join(_HEADING_TEXT.sub(" ", label.casefold().replace("&", " and ")).split())
+    if cleaned in _JOB_STACK_LABELS:
+        return EXPERIENCE  # the job's own stack: evidence of that job
+    if kind == SKILLS:
+        return SKILLS  # "Skills:" is a claim wherever it stands
+    return None if kind is None else EXPERIENCE
+
+
 def _classified(text: str) -> list[tuple[str, str]]:
     """(kind, line) for every non-empty line of the résumé."""
     lines = [line.strip().lstrip("#*-–—•·>=_ \t").strip() for line in text.splitlines()]
@@ -99,10 +121,11 @@ def _classified(text: str) -> list[tuple[str, str]]:
             section, saw_heading = kind, True
             continue
         label, colon, rest = line.partition(":")
-        inline = _heading_kind(label) if colon and len(label) <= 40 and rest.strip() else None
+        labelled = colon and len(label) <= 40 and rest.strip()
+        inline = _inline_kind(label, section) if labelled else None
         if inline is not None:
             saw_heading = True
-            out.append((EXPERIENCE if section == EXPERIENCE else inline, rest))
+            out.append((inline, rest))
         else:
             out.append((section or OTHER, line))
     if not saw_heading:

@@ -184,7 +184,17 @@ def test_claimed_and_evidenced_skills_follow_the_sections() -> None:
         "kubernetes",
         "nodejs",
     ]
-    assert found.evidenced == {"react", "typescript", "graphql", "redis", "kubernetes"}
+    # "Skills: Kubernetes" inside the experience section is still a claim; the job's own
+    # "Tech stack:" line is evidence of that job
+    assert found.evidenced == {"react", "typescript", "graphql", "redis"}
+
+
+def test_a_jobs_environment_line_is_evidence_and_a_skills_line_a_claim() -> None:
+    found = resume_skills(
+        "Experience\nAcme (2020-2024)\nEnvironment: Terraform, AWS\nCore skills: Rust\n"
+    )
+    assert set(found.claimed) == {"terraform", "aws", "rust"}
+    assert found.evidenced == {"terraform", "aws"}
 
 
 def test_a_resume_without_headings_is_read_by_line_shape() -> None:
