@@ -3,7 +3,9 @@
 The interview agent is the only writer. Besides the fields the API shows, a stored record
 keeps the agent's bookkeeping (``applied``: the last commands it applied; ``offsets``: where it
 stood on each command topic; ``sequence``: the last event published about it), the sealed
-personal fields (``sealed``), the enricher's findings and the recruiter's override patches.
+personal fields (``sealed``) with the search tokens of the sealed name and email
+(``searchTokens``, ``hirestream.search_tokens``), the enricher's findings and the recruiter's
+override patches.
 
 A record holds each large text once: the job description is the ``jobDescription`` field, and
 ``rawPayload`` keeps it only where it differed from that field as sent (surrounding spaces);
@@ -11,7 +13,7 @@ A record holds each large text once: the job description is the ``jobDescription
 
 The public record is what ``GET /interviews/:id`` shows and what every event carries: the
 fields of ``FULL_FIELDS`` with the personal ones left sealed (``sealed``), and never the
-bookkeeping.
+bookkeeping or the search tokens.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class InterviewRecord(TypedDict, total=False):
     candidateRef: str | None
     companyName: str | None
     sealed: dict[str, str]
+    searchTokens: dict[str, str]  # sealed name/email -> search tokens: never shown nor in events
     # canonicalisation, enrichment, overrides (docs/api.md §3, §5)
     rawPayload: dict[str, Any]
     canonicalPayload: dict[str, Any]

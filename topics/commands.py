@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -39,7 +40,7 @@ from hirestream.topics.payloads import (
 )
 from hirestream.topics.records import Command
 from hirestream.topics.tenancy import canonical_uuid, is_tenant_id
-from hirestream.topics.vocabulary import PERSONAL_FIELDS
+from hirestream.topics.vocabulary import PERSONAL_FIELDS, SEARCHED_PERSONAL_FIELDS
 
 PUBLIC_COMMANDS: frozenset[str] = frozenset(
     {
@@ -76,6 +77,10 @@ _ID_MAX = 200
 ACTOR_KINDS = ("user", "apiKey", "system", "candidate")
 #: A sealed value: base64url of nonce + ciphertext + tag of at most 100,000 characters.
 _SEALED_MAX = 600_000
+#: The keyed-hash search tokens of a sealed name or email (``hirestream.search_tokens``):
+#: ``v1.<base64url>.<base64url>``, at most 32,741 characters.
+SEARCH_TOKENS_MAX = 33_000
+_SEARCH_TOKENS = re.compile(r"v1\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
 
 
 class Malformed(ValueError):
@@ -161,7 +166,8 @@ def raw_payload(body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _sealed_parts(payload: Mapping[str, Any], errors: list[str]) -> dict[str, Any]:
-    """``sealed``, ``sealedCleared`` and ``resumeSkills``, as the web layer sends them."""
+    """``sealed``, ``searchTokens``, ``sealedCleared`` and ``resumeSkills``, as the web layer
+    sends them (search tokens only for fields sealed in the same payload)."""
     out: dict[str, Any] = {}
     sealed = payload.get("sealed")
     if sealed is not None:
@@ -173,6 +179,19 @@ def _sealed_parts(payload: Mapping[str, Any], errors: list[str]) -> dict[str, An
             errors.append("a personal field may be sent plain or sealed, not both")
         else:
             out["sealed"] = sealed
+    tokens = payload.get("searchTokens")
+    if tokens is not None:
+        if not isinstance(tokens, dict) or not all(
+            k in SEARCHED_PERSONAL_FIELDS
+            and k in out.get("sealed", {})
+            and isinstance(v, str)
+            and len(v) <= SEARCH_TOKENS_MAX
+            and _SEARCH_TOKENS.fullmatch(v)
+            for k, v in tokens.items()
+        ):
+            errors.append("searchTokens must map sealed candidateName/candidateEmail to tokens")
+        else:
+            out["searchTokens"] = tokens
     cleared = payload.get("sealedCleared")
     if cleared is not None:
         if not isinstance(cleared, list) or not all(k in PERSONAL_FIELDS for k in cleared):
@@ -203,7 +222,7 @@ def _sealed_value(value: Any) -> bool:
     return True
 
 
-_SEALED_PARTS = ("sealed", "sealedCleared", "resumeSkills")
+_SEALED_PARTS = ("sealed", "searchTokens", "sealedCleared", "resumeSkills")
 
 
 def clean_payload(
@@ -212,7 +231,8 @@ def clean_payload(
     """The command's payload checked and cleaned for ``decide``; raises ``Invalid``.
 
     Content payloads (create, update, supply_info) come back as the validated fields plus
-    ``rawPayload`` (as sent) and the web layer's ``sealed``/``sealedCleared``/``resumeSkills``;
+    ``rawPayload`` (as sent) and the web layer's ``sealed``/``searchTokens``/``sealedCleared``/
+    ``resumeSkills``;
     plain personal fields stay in, for the agent to seal before anything is stored."""
     kind, payload = command["type"], command["payload"]
     if kind in ("interview.create", "interview.update", "interview.supply_info"):

@@ -14,12 +14,23 @@ from typing import Any
 
 import orjson
 
-from hirestream.topics.commands import ACTOR_KINDS, INTERNAL_COMMANDS, PUBLIC_COMMANDS
+from hirestream.topics.commands import (
+    ACTOR_KINDS,
+    INTERNAL_COMMANDS,
+    PUBLIC_COMMANDS,
+    SEARCH_TOKENS_MAX,
+)
 from hirestream.topics.journey import END_REASONS, MAX_ANSWER_CHARS
 from hirestream.topics.names import EVENT_TOPICS
 from hirestream.topics.payloads import CONTENT_FIELDS, EMAIL_PATTERN, NOT_NULLABLE, Field
 from hirestream.topics.tenancy import TENANT_ID_PATTERN
-from hirestream.topics.vocabulary import LEVELS, PERSON_ACTIONS, PERSONAL_FIELDS, STATUSES
+from hirestream.topics.vocabulary import (
+    LEVELS,
+    PERSON_ACTIONS,
+    PERSONAL_FIELDS,
+    SEARCHED_PERSONAL_FIELDS,
+    STATUSES,
+)
 
 FOLDER = Path(__file__).with_name("published")
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -79,6 +90,17 @@ def _content(*, with_status: bool) -> dict[str, Any]:
         "plain: the fleet seals them)",
         "propertyNames": {"enum": list(PERSONAL_FIELDS)},
         "additionalProperties": {"type": "string"},
+    }
+    properties["searchTokens"] = {
+        "type": "object",
+        "description": "Keyed-hash search tokens of the sealed candidateName and candidateEmail "
+        "(made where they are sealed; never in an event)",
+        "propertyNames": {"enum": list(SEARCHED_PERSONAL_FIELDS)},
+        "additionalProperties": {
+            "type": "string",
+            "pattern": "^v1\\.[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*$",
+            "maxLength": SEARCH_TOKENS_MAX,
+        },
     }
     return {"type": "object", "properties": properties}
 

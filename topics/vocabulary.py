@@ -52,6 +52,10 @@ PERSONAL_FIELDS: Final[tuple[str, ...]] = (
     "candidateProfile",
 )
 
+#: The personal fields the interview list's ``search`` matches: never opened for it, but
+#: through keyed-hash search tokens kept beside their sealed values (``hirestream.search_tokens``).
+SEARCHED_PERSONAL_FIELDS: Final[tuple[str, ...]] = ("candidateName", "candidateEmail")
+
 #: What a person may ask for with ``interview.workflow``; every other transition is the
 #: background agents' own.
 PERSON_ACTIONS: Final[tuple[str, ...]] = (

@@ -5,6 +5,7 @@ same ones the interview agent applies to every command)."""
 
 from __future__ import annotations
 
+from hirestream.search_tokens import fold
 from hirestream.tables.queries import FILTERABLE, ListQuery
 from hirestream.topics.payloads import Invalid
 
@@ -34,7 +35,8 @@ def _whole(raw: str | None, name: str, default: int, maximum: int, *, clamp: boo
 
 def list_query(params: dict[str, str]) -> ListQuery:
     """``page`` 1–10,000,000 (default 1), ``limit`` 1–100 (default 20; above 100 is clamped),
-    ``status`` (status or workflowState, case-insensitive), ``search`` (≤ 200 chars)."""
+    ``status`` (status or workflowState, case-insensitive), ``search`` (≤ 200 chars; trimmed and
+    folded — NFKC, case-folded — as the values it is looked for in are)."""
     page = _whole(params.get("page"), "page", 1, MAX_PAGE, clamp=False)
     limit = _whole(params.get("limit"), "limit", 20, MAX_LIMIT, clamp=True)
     status = params.get("status") or None
@@ -46,5 +48,5 @@ def list_query(params: dict[str, str]) -> ListQuery:
     if search is not None:
         if len(search) > 200:
             raise Invalid(["search must be at most 200 characters"])
-        search = search.strip().lower() or None
+        search = fold(search).strip() or None
     return ListQuery(page=page, limit=limit, status=status, search=search)

@@ -55,6 +55,7 @@ def create(
     raw = payload.pop("rawPayload", None) or raw_payload(payload)
     payload.pop("sealedCleared", None)
     resume_skills = payload.pop("resumeSkills", None)
+    tokens = payload.pop("searchTokens", {})
     new = cast(
         InterviewRecord,
         {
@@ -75,6 +76,7 @@ def create(
             "status": status_of(None),
         },
     )
+    new = _with_search_tokens(new, {}, payload.get("sealed", {}), tokens, [])
     events = ("interview.created",)
     new["sequence"] = len(events)
     applied = Applied(command["commandId"], offset, None, new["status"], "created", events)
@@ -86,16 +88,18 @@ def _content_changes(
     record: InterviewRecord, changes: dict[str, Any], cooccurrence: Cooccurrence
 ) -> InterviewRecord:
     """``record`` with content ``changes`` (fields as validated, ``rawPayload`` as sent,
-    ``sealed`` personal fields, ``sealedCleared``, ``resumeSkills``) applied and
-    canonicalised again."""
+    ``sealed`` personal fields with their ``searchTokens``, ``sealedCleared``,
+    ``resumeSkills``) applied and canonicalised again."""
     changes = dict(changes)
     cleared = changes.pop("sealedCleared", [])
     raw_changes = changes.pop("rawPayload", None) or raw_payload(changes)
     resume_skills = changes.pop("resumeSkills", None)
+    tokens = changes.pop("searchTokens", {})
     new = cast(InterviewRecord, {**record, **changes})
     if "sealed" in changes or cleared:
         sealed = {**record.get("sealed", {}), **changes.get("sealed", {})}
         new["sealed"] = {k: v for k, v in sealed.items() if k not in cleared}
+        new = _with_search_tokens(new, record, changes.get("sealed", {}), tokens, cleared)
     touches_content = any(f in CONTENT_FIELDS for f in changes) or (
         "candidateResume" in changes.get("sealed", {}) or "candidateResume" in cleared
     )
@@ -112,6 +116,28 @@ def _content_changes(
                 cooccurrence=cooccurrence,
             ),
         )
+    return new
+
+
+def _with_search_tokens(
+    new: InterviewRecord,
+    record: Mapping[str, Any],
+    resealed: Mapping[str, str],
+    tokens: Mapping[str, str],
+    cleared: list[str],
+) -> InterviewRecord:
+    """``new`` with the search tokens of its sealed name and email: a field sealed again takes
+    the tokens sent with it (none, when none were: stale tokens would find the old value), a
+    cleared field drops its tokens, the others keep theirs."""
+    kept = {
+        k: v
+        for k, v in record.get("searchTokens", {}).items()
+        if k not in resealed and k not in cleared
+    }
+    merged = {**kept, **{k: v for k, v in tokens.items() if k in resealed}}
+    new = cast(InterviewRecord, {k: v for k, v in new.items() if k != "searchTokens"})
+    if merged:
+        new["searchTokens"] = merged
     return new
 
 
@@ -227,10 +253,13 @@ def supply_info(
 def purge(
     record: InterviewRecord, command: Command, offset: int, cooccurrence: Cooccurrence
 ) -> Decision:
-    """The candidate's personal data is erased: drop the sealed copies and the session's
-    answers (the agent destroys the data key next); keep everything else (assessment,
-    skills, counts)."""
-    new = cast(InterviewRecord, {k: v for k, v in record.items() if k != "sealed"})
+    """The candidate's personal data is erased: drop the sealed copies with their search
+    tokens and the session's answers (the agent destroys the data key next); keep everything
+    else (assessment, skills, counts)."""
+    new = cast(
+        InterviewRecord,
+        {k: v for k, v in record.items() if k not in ("sealed", "searchTokens")},
+    )
     new["candidatePurgedAt"] = command["issuedAt"]
     if "session" in record:  # the answers are the candidate's; the questions stay
         new["session"] = without_candidate_turns(record["session"])

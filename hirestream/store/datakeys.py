@@ -1,5 +1,6 @@
 """Interview data keys (see ``hirestream.privacy``): created with the interview, read through
-a per-worker cache, destroyed by the candidate-data purge.
+a per-worker cache, destroyed by the candidate-data purge; and tenant search keys (see
+``hirestream.search_tokens``): made on a tenant's first use, cached per worker, never changed.
 
 The data key row is also where an interview lives: a candidate link carries an interview id and
 no tenant id, and every interview that can be invited has a key (its candidate email is sealed
@@ -13,16 +14,19 @@ from collections import OrderedDict
 import asyncpg
 
 from hirestream.privacy import new_data_key
+from hirestream.search_tokens import new_search_key
 
 
 class DataKeys:
     """Data keys of interviews, with an in-process LRU cache (keys never change; a destroyed
-    key is dropped from this worker's cache by ``destroy`` and is gone from PostgreSQL)."""
+    key is dropped from this worker's cache by ``destroy`` and is gone from PostgreSQL); and
+    the search keys of tenants, cached likewise."""
 
     def __init__(self, pool: asyncpg.Pool, *, cache_size: int = 100_000) -> None:
         self._pool = pool
         self._cache: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self._tenants: OrderedDict[str, str] = OrderedDict()  # interview id -> tenant id
+        self._search_keys: OrderedDict[str, bytes] = OrderedDict()  # tenant id -> search key
         self._cache_size = cache_size
 
     def _remember(self, tenant_id: str, interview_id: str, key: bytes) -> None:
@@ -99,6 +103,26 @@ class DataKeys:
         self._remember(tenant, interview_id, rows[0]["key"])
         self._remember_tenant(interview_id, tenant)
         return tenant
+
+    async def search_key(self, tenant_id: str) -> bytes:
+        """The tenant's search key, made on first use (by whichever worker comes first: every
+        other one reads the same key back)."""
+        key = self._search_keys.get(tenant_id)
+        if key is not None:
+            self._search_keys.move_to_end(tenant_id)
+            return key
+        stored: bytes = await self._pool.fetchval(
+            "INSERT INTO search_keys (tenant_id, key) VALUES ($1, $2)"
+            " ON CONFLICT (tenant_id) DO UPDATE SET key = search_keys.key"
+            " RETURNING key",
+            tenant_id,
+            new_search_key(),
+        )
+        key = bytes(stored)
+        self._search_keys[tenant_id] = key
+        while len(self._search_keys) > self._cache_size:
+            self._search_keys.popitem(last=False)
+        return key
 
     def forget(self, tenant_id: str, interview_id: str) -> None:
         """Drop a key, and the tenant of its interview, from this worker's cache (it was

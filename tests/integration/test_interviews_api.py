@@ -108,6 +108,47 @@ async def test_list_pagination_newest_first_search_and_status(
         assert (await r.json())["limit"] == 100
 
 
+async def test_search_finds_any_fragment_of_name_or_email_whatever_its_case_or_form(
+    http: aiohttp.ClientSession, worker: Worker, tenant: str
+) -> None:
+    people = [
+        ("Zoë Ångström", "zoe.a@example.org"),
+        ("JÜRGEN Straße", "j.strasse@example.de"),
+        ("Li Wu", "li@wu.cn"),
+    ]
+    ids = []
+    for name, email in people:
+        body = {**SEED_CREATE, "candidateName": name, "candidateEmail": email}
+        ids.append((await create(http, worker, tenant, body))["id"])
+
+    async def found(search: str, **params: str) -> list[str]:
+        async with http.get(
+            f"{worker.api}/interviews",
+            params={"search": search, "limit": "100", **params},
+            headers=auth(tenant),
+        ) as r:
+            assert r.status == 200, await r.text()
+            answer = await r.json()
+        assert answer["total"] == len(answer["data"]) or "page" in params
+        return [i["id"] for i in answer["data"]]
+
+    assert await found("Ö") == [ids[0]]  # one character
+    assert await found("wu") == [ids[2]]  # two
+    assert await found("STRASSE") == await found("straße") == [ids[1]]  # ß is ss
+    assert await found("i w") == [ids[2]]
+    assert await found("@example.") == [ids[1], ids[0]]  # newest first
+    assert await found("ＺＯＥ") == [ids[0]]  # fullwidth letters are letters
+    assert await found("senior eng") == [ids[2], ids[1], ids[0]]  # the position, in plain
+    assert await found("zz9") == []
+    assert await found("e", page="2", limit="2") == [ids[0]]
+    async with http.put(
+        f"{worker.api}/interviews/{ids[2]}", headers=auth(tenant), json={"candidateEmail": None}
+    ) as r:
+        assert r.status == 200, await r.text()
+    assert await found("li@wu") == []  # a cleared email is no longer found
+    assert await found("li w") == [ids[2]]  # its name still is
+
+
 async def test_update_delete_and_counts(
     http: aiohttp.ClientSession, worker: Worker, tenant: str
 ) -> None:

@@ -1058,6 +1058,9 @@ class _DataKeys:
     async def get(self, tenant_id: str, interview_id: str) -> bytes | None:
         return self.keys.get((tenant_id, interview_id))
 
+    async def search_key(self, tenant_id: str) -> bytes:
+        return bytes(32)
+
     async def destroy(self, tenant_id: str, interview_id: str) -> bool:
         return self.keys.pop((tenant_id, interview_id), None) is not None
 

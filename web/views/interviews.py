@@ -6,7 +6,6 @@ from aiohttp import web
 
 from hirestream.privacy import unseal_fields
 from hirestream.tables.counts import counts_view
-from hirestream.tables.queries import Entry, select
 from hirestream.topics.payloads import create_fields, update_fields
 from hirestream.web import payloads, render
 from hirestream.web.auth import principal, requires
@@ -23,6 +22,7 @@ from hirestream.web.errors import Problem, json_response
 from hirestream.web.keys import BACKEND, CALLBACK_HTTP_HOSTS, DATA_KEYS
 from hirestream.web.outcomes import status_of
 from hirestream.web.routing import owned_record, routed_to_owner
+from hirestream.web.search import listed_page
 from hirestream.web.validation import list_query
 
 
@@ -87,11 +87,7 @@ async def list_interviews(request: web.Request) -> web.Response:
     query = list_query(dict(request.query))
     tenant = principal(request).tenant_id
     backend = request.app[BACKEND]
-    entries = backend.entries(tenant)
-    texts: dict[str, str] = {}
-    if query.search is not None:
-        texts = await _search_texts(request, tenant, entries)
-    page = select(entries, query, texts)
+    page = await listed_page(request, tenant, query)
     records = [r for r in (backend.record(tenant, i) for i in page.ids) if r is not None]
     keys = await request.app[DATA_KEYS].get_many(tenant, [r["id"] for r in records])
     data = [
@@ -107,36 +103,6 @@ async def list_interviews(request: web.Request) -> web.Response:
             "totalPages": page.total_pages,
         }
     )
-
-
-async def _search_texts(request: web.Request, tenant: str, entries: list[Entry]) -> dict[str, str]:
-    """Lower-cased name, email and position per interview, cached per record version."""
-    backend = request.app[BACKEND]
-    index = backend.index
-    texts: dict[str, str] = {}
-    missing = []
-    for entry in entries:
-        text = index.search_text(tenant, entry)
-        if text is None:
-            missing.append(entry)
-        else:
-            texts[entry.interview_id] = text
-    if missing:
-        keys = await request.app[DATA_KEYS].get_many(tenant, [e.interview_id for e in missing])
-        for entry in missing:
-            record = backend.record(tenant, entry.interview_id)
-            if record is None:
-                continue
-            opened = unseal_fields(
-                keys.get(entry.interview_id), tenant, entry.interview_id, record.get("sealed", {})
-            )
-            text = "\n".join(
-                v or ""
-                for v in (opened["candidateName"], opened["candidateEmail"], record.get("position"))
-            ).lower()
-            index.remember_search_text(tenant, entry, text)
-            texts[entry.interview_id] = text
-    return texts
 
 
 @requires("interview:read")
