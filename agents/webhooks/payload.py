@@ -20,6 +20,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Final, Protocol
 from urllib.parse import urlsplit
 
@@ -155,6 +156,8 @@ class Route(Protocol):
     def url(self) -> str: ...
     @property
     def events(self) -> Sequence[str] | None: ...
+    @property
+    def created_at(self) -> datetime | None: ...
 
 
 @dataclass(frozen=True)
@@ -175,12 +178,24 @@ class Planned:
     waiting_for_secret: bool = False
 
 
+def _instant(value: Any) -> datetime | None:
+    """An event's ``occurredAt`` as an aware datetime (None when it is not one)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        found = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
+
+
 def fan_out(
     event: Mapping[str, Any], routes: Sequence[Route], has_callback_secret: bool
 ) -> list[Planned]:
     """The deliveries of one lifecycle event: to the record's ``callbackUrl`` (waiting for the
-    tenant's callback secret until there is one) and to every endpoint that takes the event.
-    Events not in ``EVENTS`` are not delivered."""
+    tenant's callback secret until there is one) and to every endpoint that takes the event and
+    existed when it occurred (a new endpoint, or a recorder starting on a fleet that already has
+    events, does not replay history to it). Events not in ``EVENTS`` are not delivered."""
     kind = event["type"]
     if kind not in EVENTS:
         return []
@@ -189,10 +204,12 @@ def fan_out(
     callback = event["record"].get("callbackUrl")
     if isinstance(callback, str) and callback:
         targets.append((callback_target(callback), None, callback))
+    occurred = _instant(event.get("occurredAt"))
     targets += [
         (endpoint_target(r.endpoint_id), r.endpoint_id, r.url)
         for r in routes
         if matches(r.events, kind)
+        and (r.created_at is None or occurred is None or occurred >= r.created_at)
     ]
     planned = []
     for target, endpoint_id, url in targets:

@@ -260,6 +260,7 @@ class Route:
     endpoint_id: str
     url: str
     events: list[str] | None
+    created_at: datetime | None = None  # an endpoint hears of events from its creation on
 
 
 async def routes(
@@ -268,14 +269,16 @@ async def routes(
     """The enabled endpoints of these tenants, and which of them have a callback secret."""
     tenants = sorted(set(tenant_ids))
     rows = await pool.fetch(
-        "SELECT tenant_id, id, url, events FROM webhook_endpoints"
+        "SELECT tenant_id, id, url, events, created_at FROM webhook_endpoints"
         " WHERE tenant_id = ANY($1::text[]) AND disabled_at IS NULL ORDER BY created_at, id",
         tenants,
     )
     found: dict[str, list[Route]] = {}
     for r in rows:
         events = None if r["events"] is None else list(r["events"])
-        found.setdefault(r["tenant_id"], []).append(Route(str(r["id"]), r["url"], events))
+        found.setdefault(r["tenant_id"], []).append(
+            Route(str(r["id"]), r["url"], events, r["created_at"])
+        )
     with_secret = await pool.fetch(
         "SELECT DISTINCT tenant_id FROM webhook_callback_secrets WHERE tenant_id = ANY($1::text[])",
         tenants,

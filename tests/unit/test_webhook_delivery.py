@@ -82,6 +82,7 @@ class Route:
     endpoint_id: str
     url: str
     events: list[str] | None
+    created_at: datetime | None = None
 
 
 # --- payload --------------------------------------------------------------------------------
@@ -150,6 +151,19 @@ def test_fan_out_to_the_callback_and_the_matching_endpoints() -> None:
     assert fan_out(event(), routes, True) == fan_out(event(), routes, True)  # a redelivery
     without_callback = fan_out(event(callbackUrl=None), routes, True)
     assert [p.endpoint_id for p in without_callback] == ["e-all", "e-approved"]
+
+
+def test_an_endpoint_hears_only_of_events_from_its_creation_on() -> None:
+    """A new endpoint, or the recorder's first start on a fleet with history, replays nothing
+    older than the endpoint to it; the interview's own callbackUrl asked for every event."""
+    occurred = datetime.fromisoformat(event()["occurredAt"])
+    routes = [
+        Route("e-before", "https://a.example.com/h", None, occurred - timedelta(seconds=1)),
+        Route("e-same", "https://b.example.com/h", None, occurred),
+        Route("e-after", "https://c.example.com/h", None, occurred + timedelta(seconds=1)),
+    ]
+    planned = fan_out(event(), routes, has_callback_secret=True)
+    assert [p.endpoint_id for p in planned] == [None, "e-before", "e-same"]
 
 
 def test_events_that_are_not_webhooks_plan_nothing() -> None:
