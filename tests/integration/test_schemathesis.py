@@ -9,6 +9,10 @@ type, headers and body as documented, schema-valid requests accepted, schema-vio
 refused, authentication enforced, 405 with Allow for undocumented methods, ...). Derandomized,
 so a failure found in CI is found again locally.
 
+A routed read answered 503 ``not_ready`` (the worker's partitions are moving: Kafka may
+rebalance a consumer group at any time) is retried as a client is told to, after its
+``Retry-After`` (``call_as_a_client_would``); the answer that follows is the one checked.
+
 One check needs a word. ``positive_data_acceptance`` expects every request the schema allows to
 be accepted; a few are rightly refused for a reason a JSON Schema cannot state. Exactly those
 refusals — recognised by their error code, not by their status — skip that one check (every
@@ -250,6 +254,31 @@ def legitimate_refusal(case: schemathesis.Case, response: Any) -> str | None:
     return None
 
 
+#: How long a generated request is retried while the worker answers "not ready".
+NOT_READY_PATIENCE_S = 60
+
+
+def call_as_a_client_would(case: schemathesis.Case, headers: dict[str, str]) -> Any:
+    """The request's answer, once the worker is ready to give one. While the worker's
+    partitions move (a consumer-group rebalance, which Kafka may start at any time, not only
+    when a worker joins or leaves) a routed read is answered 503 ``not_ready`` with
+    ``Retry-After`` (docs/api.md), and a client is to retry it: so does this one, honouring the
+    header, for up to ``NOT_READY_PATIENCE_S``. Any other 5xx, and a 503 that outlasts the
+    patience, is checked (and fails) as it is."""
+    deadline = time.monotonic() + NOT_READY_PATIENCE_S
+    while True:
+        response = case.call(headers=headers)
+        retry_after = str(response.headers.get("Retry-After", ""))
+        if not (
+            response.status_code == 503
+            and _error(response).get("code") == "not_ready"
+            and retry_after.isdigit()
+            and time.monotonic() < deadline
+        ):
+            return response
+        time.sleep(max(int(retry_after), 1))
+
+
 @pytest.fixture(autouse=True)
 def _node_id_for_schemathesis(request: pytest.FixtureRequest) -> None:
     """schemathesis (4.32) names each operation's subtest by rewriting the test node's
@@ -276,7 +305,7 @@ schema = schemathesis.pytest.from_fixture("api_schema").include(path_regex="^/")
 def test_every_operation_conforms_to_the_document(
     case: schemathesis.Case, admin: dict[str, str]
 ) -> None:
-    response = case.call(headers=admin)
+    response = call_as_a_client_would(case, admin)
     excused = legitimate_refusal(case, response) is not None
     case.validate_response(
         response,
