@@ -1,4 +1,4 @@
-"""The worker's Prometheus metrics (``GET /metrics``, docs/operations.md): every metric in one
+"""The worker's Prometheus metrics (``GET /metrics``, docs/api.md §9): every metric in one
 place, with the labels it takes. No label carries a tenant, an interview or a person: the
 series stay few and the endpoint shows nothing a tenant owns.
 
@@ -10,7 +10,10 @@ series stay few and the endpoint shows nothing a tenant owns.
 - ``hirestream_dead_letters_total{reason}``: commands copied to the dead-letter topic;
 - ``hirestream_consumer_lag{topic, partition}``: messages this worker has still to read on each
   partition it consumes (computed at every scrape, see ``LagCollector``);
-- ``hirestream_webhook_deliveries_total{outcome}``: webhook delivery attempts by how they ended.
+- ``hirestream_webhook_deliveries_total{outcome}``: webhook delivery attempts by how they ended;
+- ``hirestream_table_changelog_applied_total{table}``: changelog messages read into the
+  persistent table store (``HIRESTREAM_STORE=rocksdb``) by recovery and standby replicas: after
+  a restart, only the changelog's tail since the offset stored with the tables.
 """
 
 from __future__ import annotations
@@ -67,6 +70,11 @@ WEBHOOK_DELIVERIES = Counter(
     "hirestream_webhook_deliveries",
     "Webhook delivery attempts, by the delivery's status after it (delivered, failed, dead).",
     ("outcome",),
+)
+TABLE_CHANGELOG_APPLIED = Counter(
+    "hirestream_table_changelog_applied",
+    "Changelog messages read into the persistent table store (recovery, standby), by table.",
+    ("table",),
 )
 
 #: The consumer lag as the stream processor knows it: (topic, partition) -> messages behind.

@@ -48,6 +48,9 @@ def _env_path(name: str) -> Path | None:
     return Path(value) if value else None
 
 
+#: ``HIRESTREAM_STORE`` values: the table stores a worker can keep its tables in.
+TABLE_STORES = ("rocksdb", "memory")
+
 #: ``KAFKA_SECURITY_PROTOCOL`` values (Kafka's ``security.protocol``); TLS and SASL subsets.
 KAFKA_SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 KAFKA_TLS_PROTOCOLS = frozenset({"SSL", "SASL_SSL"})
@@ -72,6 +75,11 @@ class Settings:
     advertised_url: str = ""
     api_prefix: str = "/api/v1"
     data_dir: Path = Path(".stack/worker")
+    store: str = "rocksdb"
+    """``HIRESTREAM_STORE``: where the worker keeps its tables [``rocksdb``]: ``rocksdb``, on
+    disk under ``tables_dir`` (faust-streaming's RocksDB store on ``rocksdict``), so a restart
+    reads only the changelogs' tails; or ``memory``, rebuilt from the whole changelogs at
+    every start (each run from nothing, as tests may want)."""
     jwt_secret: str = ""
     jwt_public_key: str = ""
     jwt_algorithms: tuple[str, ...] = ("HS256",)
@@ -159,10 +167,20 @@ class Settings:
         _check_kafka_security(self)
         _check_mail(self)
         _check_webhooks(self)
+        if self.store not in TABLE_STORES:
+            raise ValueError(
+                f"HIRESTREAM_STORE must be one of {', '.join(TABLE_STORES)}, got {self.store!r}"
+            )
         if not 1 <= self.fetch_max_wait_ms <= 1500:
             raise ValueError(
                 f"HIRESTREAM_FETCH_MAX_WAIT_MS must be 1 to 1500, got {self.fetch_max_wait_ms}"
             )
+
+    @property
+    def tables_dir(self) -> Path:
+        """Where this worker's persistent tables are: its data dir, one folder per fleet (app
+        id), so that workers of two fleets with one name never share a database."""
+        return self.data_dir / self.worker_name / "tables" / self.app_id
 
     @property
     def web_url(self) -> str:
@@ -211,6 +229,7 @@ class Settings:
             advertised_url=_env("HIRESTREAM_ADVERTISED_URL", ""),
             api_prefix=_env("HIRESTREAM_API_PREFIX", cls.api_prefix),
             data_dir=Path(_env("HIRESTREAM_DATA_DIR", str(cls.data_dir))),
+            store=_env("HIRESTREAM_STORE", cls.store).lower(),
             jwt_secret=_env("HIRESTREAM_JWT_SECRET", ""),
             jwt_public_key=public_key,
             jwt_algorithms=algorithms,

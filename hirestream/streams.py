@@ -38,6 +38,7 @@ from hirestream.tables.deadlines import SessionDeadlines
 from hirestream.tables.declare import Tables, declare_tables
 from hirestream.tables.index import TenantIndex
 from hirestream.tables.keys import record_key, tenant_key, tenant_prefix
+from hirestream.tables.persistent import prefix_items, scan_values
 from hirestream.tables.queries import Entry
 from hirestream.tables.records import InterviewRecord, owned
 from hirestream.tables.retention import CommandLogRetention
@@ -52,6 +53,8 @@ log = logging.getLogger(__name__)
 
 #: How often the session clock looks for sessions past their time limit.
 SESSION_CLOCK_S = 5.0
+#: Records the session clock's build reads between two turns of the event loop.
+SCAN_SLICE = 500
 _CLOCK = uuid.UUID("2f6c1b8e-5d1a-4f7e-9b3c-7a2e4d6f8c10")
 
 
@@ -68,14 +71,21 @@ def _ephemeral_token_keys() -> TokenKeys:
 PRODUCER_BATCH_BYTES = 256 * 1024
 
 
+#: Faust's store URL for each ``HIRESTREAM_STORE``.
+STORE_URLS = {"rocksdb": "rocksdb://", "memory": "memory://"}
+
+
 def faust_app(settings: Settings) -> faust.App:
     return faust.App(
         settings.app_id,
         broker=f"{register_transport(settings.fetch_max_wait_ms)}://{settings.kafka_bootstrap_servers}",
         broker_credentials=faust_credentials(settings),
-        store="memory://",
+        # HIRESTREAM_STORE: tables on disk (RocksDB on rocksdict, tables/persistent.py), or in
+        # memory, rebuilt from the whole changelogs at every start.
+        store=STORE_URLS[settings.store],
         autodiscover=False,
         datadir=str(settings.data_dir / settings.worker_name),
+        tabledir=str(settings.tables_dir.absolute()),
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication_factor,
         topic_allow_declare=True,
@@ -169,8 +179,8 @@ class StreamProcessor:
             kafka_options=aiokafka_options(settings),
         )
         self.app.service(self.completions)  # type: ignore[arg-type]  # instances are accepted
-        self.app.on_partitions_assigned.connect(self._on_partitions_changed)  # type: ignore[arg-type]
-        self.app.on_partitions_revoked.connect(self._on_partitions_changed)  # type: ignore[arg-type]
+        self.app.on_partitions_assigned.connect(self._on_partitions_assigned)  # type: ignore[arg-type]
+        self.app.on_partitions_revoked.connect(self._on_partitions_revoked)  # type: ignore[arg-type]
 
     def _topics(self, *topic_names: str) -> Any:
         """A Faust channel over these topics (names without the prefix): keyed by the tenant
@@ -182,7 +192,25 @@ class StreamProcessor:
             value_serializer="raw",
         )
 
-    async def _on_partitions_changed(self, sender: Any, *args: Any, **kwargs: Any) -> None:
+    async def _on_partitions_revoked(self, sender: Any, revoked: Any, **kwargs: Any) -> None:
+        log.info(
+            "event=partitions.revoked partitions=%d rebalance=%d",
+            len(revoked),
+            self.app.rebalancing_count,
+        )
+        self._on_partitions_changed()
+
+    async def _on_partitions_assigned(self, sender: Any, assigned: Any, **kwargs: Any) -> None:
+        commands = self.settings.topic_prefix + names.INTERVIEW_COMMANDS
+        log.info(
+            "event=partitions.assigned partitions=%d commands=%s rebalance=%d",
+            len(assigned),
+            ",".join(str(tp.partition) for tp in sorted(assigned) if tp.topic == commands) or "-",
+            self.app.rebalancing_count,
+        )
+        self._on_partitions_changed()
+
+    def _on_partitions_changed(self) -> None:
         """The listing index, the command log's retention index and the session deadlines
         are derived state: rebuild them after any partition movement."""
         self.index.invalidate()
@@ -200,9 +228,9 @@ class StreamProcessor:
         if self.not_ready_reason() is not None:
             return
         if not self.deadlines.built:
-            self.deadlines.build(
-                v for v in self.tables.interviews.values() if v and not v.get("deleted")
-            )
+            await self._build_deadlines()
+            if not self.deadlines.built:
+                return
         now = now_iso()
         for tenant, interview_id, session_id in self.deadlines.due(now):
             command = system_command(
@@ -221,6 +249,22 @@ class StreamProcessor:
                 interview_id,
                 session_id,
             )
+
+    async def _build_deadlines(self) -> None:
+        """Find the open sessions among every record of this worker's partitions, giving the
+        event loop back every ``SCAN_SLICE`` records: with the RocksDB store each record is
+        read from disk and decoded (a million take tens of seconds), and meanwhile the worker
+        goes on heart-beating, serving and deciding. A partition movement abandons the
+        build (the next tick starts again)."""
+        generation = self.deadlines.begin()
+        for n, record in enumerate(scan_values(self.tables.interviews), 1):
+            if record and not record.get("deleted"):
+                self.deadlines.scanned(record)
+            if n % SCAN_SLICE == 0:
+                await asyncio.sleep(0)
+                if not self.deadlines.building(generation):
+                    return
+        self.deadlines.finish(generation)
 
     # --- replies other than a command's outcome -----------------------------------------
 
@@ -332,13 +376,6 @@ class StreamProcessor:
 
     def entries(self, tenant_id: str) -> list[Entry]:
         if not self.index.is_built(tenant_id):
-            prefix = tenant_prefix(tenant_id)
-            self.index.build(
-                tenant_id,
-                (
-                    v
-                    for k, v in self.tables.interviews.items()
-                    if k.startswith(prefix) and owned(v, tenant_id)
-                ),
-            )
+            records = prefix_items(self.tables.interviews, tenant_prefix(tenant_id))
+            self.index.build(tenant_id, (v for _, v in records if owned(v, tenant_id)))
         return self.index.entries(tenant_id)

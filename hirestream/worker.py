@@ -14,6 +14,7 @@ from hirestream.assessor import serve as serve_assessor
 from hirestream.provision import provision_topics
 from hirestream.settings import Settings
 from hirestream.streams import StreamProcessor
+from hirestream.tables.persistent import discard_stale_tables
 from hirestream.web.app import create_web_app
 from hirestream.web.server import WebServer
 from hirestream.webhooks import build_webhooks
@@ -40,7 +41,7 @@ def logging_config(level: str) -> dict[str, object]:
 
 
 def build_worker(settings: Settings) -> faust.Worker:
-    (settings.data_dir / settings.worker_name).mkdir(parents=True, exist_ok=True)
+    settings.tables_dir.mkdir(parents=True, exist_ok=True)  # in the worker's data dir
     processor = StreamProcessor(settings)
     web_app = create_web_app(settings, processor)
     server = WebServer(web_app, settings.web_host, settings.web_port)
@@ -61,7 +62,8 @@ def build_worker(settings: Settings) -> faust.Worker:
 
 def run(settings: Settings) -> None:
     logging.config.dictConfig(logging_config(settings.log_level))
-    asyncio.run(provision_topics(settings))
+    created = asyncio.run(provision_topics(settings))
+    discard_stale_tables(settings.tables_dir, created)
     logging.getLogger(__name__).info(
         "event=worker.starting name=%s broker=%s url=%s",
         settings.worker_name,

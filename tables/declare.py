@@ -11,6 +11,7 @@ from typing import Any
 
 import faust
 
+from hirestream.tables.persistent import PersistentTable
 from hirestream.topics import names
 
 
@@ -25,9 +26,13 @@ class Tables:
 
 def declare_tables(app: faust.App, partitions: int) -> Tables:
     def table(name: str, help_: str) -> Any:
-        declared: Any = app.Table(
-            name,
+        # app.Table with our table class: with the ``rocksdb://`` store, a value reaches the
+        # database once its changelog write is acknowledged (tables/persistent.py).
+        declared: Any = PersistentTable(
+            app,
+            name=name,
             default=None,
+            beacon=app.tables.beacon,
             partitions=partitions,
             key_type=bytes,
             # Compaction must be able to bound replay (and, after a purge, drop the old
@@ -44,7 +49,7 @@ def declare_tables(app: faust.App, partitions: int) -> Tables:
         # them raw but decodes them as JSON during recovery.)
         declared.key_serializer = "raw"
         declared.value_serializer = "json"
-        return declared
+        return app.tables.add(declared)
 
     return Tables(
         interviews=table(names.INTERVIEWS_TABLE, "Interview records by tenant:interview id"),
