@@ -21,10 +21,9 @@ from typing import Any
 from aiohttp import web
 
 from hirestream.agents.interviews import transcript as transcript_of
-from hirestream.candidate_tokens import Claims, verify
+from hirestream.candidate_tokens import verify
 from hirestream.privacy import SealBroken, answer_field, unseal
 from hirestream.tables.records import InterviewRecord
-from hirestream.topics.clock import iso_millis
 from hirestream.web import payloads
 from hirestream.web.auth import PUBLIC, principal, requires
 from hirestream.web.commands import (
@@ -39,21 +38,17 @@ from hirestream.web.commands import (
 )
 from hirestream.web.errors import Problem, json_response
 from hirestream.web.keys import (
-    ACCESS_LIMIT,
     BACKEND,
     DATA_KEYS,
     INVITE_LIMIT,
     SETTINGS,
     TOKEN_KEYS,
 )
-from hirestream.web.links import interview_link
+from hirestream.web.links import candidate_claims, current_for, interview_link
 from hirestream.web.rate_limits import retry_after
 from hirestream.web.routing import owned_record, owner_or_forward, routed_to_owner
 
 CANDIDATE_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
-LINK_NOT_VALID = Problem(404, "This interview link is not valid or has expired")
-#: Interviews a link no longer opens.
-CLOSED_STATES = ("cancelled", "rejected")
 
 
 # --- a person ---------------------------------------------------------------------------
@@ -185,39 +180,6 @@ def _opened_answer(key: bytes | None, record: InterviewRecord, turn: dict[str, A
 
 
 # --- the candidate ------------------------------------------------------------------------
-
-
-async def candidate_claims(request: web.Request, token: str) -> tuple[Claims, str]:
-    """The token checked (404 otherwise, after the rate limits), and its tenant."""
-    limit = request.app[ACCESS_LIMIT]
-    now = time.monotonic()
-    address = request.remote or "-"
-    wait = max(limit.take(f"token:{token[:128]}", now), limit.take(f"address:{address}", now))
-    if wait:
-        raise Problem(
-            429,
-            "Too many requests; try again shortly",
-            code="rate_limited",
-            headers={"Retry-After": retry_after(wait)},
-        )
-    claims = verify(token, request.app[TOKEN_KEYS], datetime.now(UTC))
-    if claims is None:
-        raise LINK_NOT_VALID
-    tenant = await request.app[DATA_KEYS].tenant_of(claims.interview_id)
-    if tenant is None:
-        raise LINK_NOT_VALID
-    return claims, tenant
-
-
-def current_for(record: InterviewRecord | None, claims: Claims) -> InterviewRecord:
-    """The record, when the token is its current one and the interview still open."""
-    if (
-        record is None
-        or record.get("workflowState") in CLOSED_STATES
-        or record.get("tokenExpiresAt") != iso_millis(claims.expires_at)
-    ):
-        raise LINK_NOT_VALID
-    return record
 
 
 @requires(PUBLIC)

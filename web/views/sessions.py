@@ -33,7 +33,7 @@ from hirestream.web.auth import PUBLIC, requires
 from hirestream.web.commands import candidate_command, path_id, record_of, send_command
 from hirestream.web.errors import Problem, request_id_of
 from hirestream.web.keys import DATA_KEYS, SOCKETS
-from hirestream.web.views.candidates import candidate_claims
+from hirestream.web.links import candidate_claims
 
 log = logging.getLogger(__name__)
 
