@@ -151,6 +151,7 @@ class StreamProcessor:
                 partitions,
                 settings.callback_http_hosts,
                 self._answer_here,
+                settings.candidate_token_expiry_days,
             ),
         )
         self.enricher = install_enricher(

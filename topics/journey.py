@@ -85,6 +85,10 @@ def answer_fields(body: Any) -> dict[str, Any]:
     if text is not None:
         if not isinstance(text, str) or len(text) > MAX_ANSWER_CHARS:
             raise Invalid([f"text must be a string of at most {MAX_ANSWER_CHARS} characters"])
+        if not text.strip():
+            raise Invalid(
+                ["text must not be empty or only white space (an answer needs some text)"]
+            )
         out["text"] = text
     elif not isinstance(sealed, str) or not 0 < len(sealed) <= 4 * MAX_ANSWER_CHARS * 2:
         raise Invalid(["sealedText must be a sealed value"])

@@ -173,8 +173,10 @@ _JOURNEY: dict[str, dict[str, Any]] = {
             "questionIndex": {"type": "integer", "minimum": 0, "maximum": 1000},
             "text": {
                 "type": "string",
+                "minLength": 1,
                 "maxLength": MAX_ANSWER_CHARS,
-                "description": "plain: the fleet seals it",
+                "pattern": "\\S",
+                "description": "plain: the fleet seals it; not only white space",
             },
             "sealedText": {"type": "string", "description": "sealed by the web layer"},
         },
@@ -223,7 +225,60 @@ def command_schema(kind: str) -> dict[str, Any]:
     }
 
 
+#: Events that also carry the session's transcript (candidate answers sealed).
+EVENTS_WITH_TRANSCRIPT = ("interview.completed", "interview.assessment_requested")
+
+_TRANSCRIPT = {
+    "type": "object",
+    "description": "The session's turns in order; a candidate's answer is sealed under the "
+    "interview's data key (sealedText), or erased after a purge.",
+    "required": ["sessionId", "startedAt", "turns"],
+    "properties": {
+        "sessionId": {"type": "string", "pattern": UUID_PATTERN},
+        "startedAt": {"type": "string", "format": "date-time"},
+        "endedAt": {"type": ["string", "null"], "format": "date-time"},
+        "endedReason": {"enum": ["completed", *END_REASONS, None]},
+        "turns": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["index", "role", "at", "questionIndex"],
+                "properties": {
+                    "index": {"type": "integer", "minimum": 0},
+                    "role": {"enum": ["interviewer", "candidate"]},
+                    "at": {"type": "string", "format": "date-time"},
+                    "questionIndex": {"type": "integer", "minimum": 0},
+                    "text": {"type": "string", "description": "The question (interviewer)."},
+                    "questionId": {"type": ["string", "null"]},
+                    "skill": {"type": ["string", "null"]},
+                    "sealedText": {"type": "string", "description": "The answer, sealed."},
+                    "erased": {"const": True},
+                },
+                "not": {"required": ["answer"]},
+            },
+        },
+    },
+}
+
+_INVITE = {
+    "type": "object",
+    "description": "The invitation: its id, when the candidate's link expires, and whether "
+    "the candidate is to be emailed.",
+    "required": ["inviteId", "tokenExpiresAt"],
+    "properties": {
+        "inviteId": {"type": ["string", "null"]},
+        "tokenExpiresAt": {"type": ["string", "null"], "format": "date-time"},
+        "notify": {"type": ["boolean", "null"]},
+    },
+}
+
+
 def event_schema(kind: str) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if kind in EVENTS_WITH_TRANSCRIPT:
+        extra["transcript"] = _TRANSCRIPT
+    if kind == "interview.invited":
+        extra["invite"] = _INVITE
     return {
         "$schema": DIALECT,
         "$id": f"event.{kind}.json",
@@ -268,6 +323,7 @@ def event_schema(kind: str) -> dict[str, Any]:
                 },
                 "not": {"anyOf": [{"required": [f]} for f in PERSONAL_FIELDS]},
             },
+            **extra,
         },
     }
 

@@ -121,6 +121,9 @@ class InterviewAgent:
     #: Answers a command whose requester waits in this process, without Kafka: given the
     #: ``replyTo`` topic, the correlation id and the outcome as sent, True when it did.
     answer_here: Callable[[str, str, bytes], bool] | None = None
+    #: How long a candidate link is valid when an ``interview.invite`` names no ``validDays``
+    #: (``CANDIDATE_TOKEN_EXPIRY_DAYS``, as for an invitation over HTTP).
+    invite_valid_days: float = 7.0
 
     # --- the step -------------------------------------------------------------------------
 
@@ -203,6 +206,8 @@ class InterviewAgent:
         except Invalid as invalid:
             outcome = rejected("validation_failed", {"errors": invalid.messages})
             raise NotApplied(outcome, command) from invalid
+        if command["type"] == "interview.invite" and "validDays" not in payload:
+            payload = {**payload, "validDays": self.invite_valid_days}
         if command["type"] == "interview.create":
             payload = {
                 k: v for k, v in payload.items() if k not in PERSONAL_FIELDS or v is not None

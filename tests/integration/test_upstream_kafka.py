@@ -655,6 +655,15 @@ def bad_commands(a: str, a_interview: str, b_interview: str) -> list[BadCommand]
             "action must be one of",
         ),
         row(
+            "session answer of white space only",
+            command(
+                "interview.session_answer",
+                a,
+                {"sessionId": str(uuid.uuid4()), "questionIndex": 0, "text": " \n\t "},
+            ),
+            "text must not be empty",
+        ),
+        row(
             "update of an interview that does not exist",
             command("interview.update", a, {"position": "Ghost"}),
             "not_found",
