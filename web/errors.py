@@ -107,13 +107,21 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
     log.info(
         "event=http.request method=%s path=%s status=%s ms=%.1f tenant=%s request=%s",
         request.method,
-        request.path,
+        logged_path(request),
         response.status,
         took * 1000,
         getattr(who, "tenant_id", "-"),
         rid,
     )
     return response
+
+
+def logged_path(request: web.Request) -> str:
+    """The path as it is logged: a candidate link's token, which is the candidate's credential
+    (``/candidate-access/{token}``, ``/interview/join/{token}``), written as ``{token}``. The
+    query string (the session socket's ``?token=``) is never logged."""
+    token = request.match_info.get("token")
+    return request.path.replace(token, "{token}") if token else request.path
 
 
 def route_of(request: web.Request) -> str:
