@@ -715,3 +715,56 @@ async def test_parse_resume_refuses_only_control_characters_in_part_names(
         assert answer["resumeText"].startswith("Jane Smith")
     else:
         assert answer["code"] == "malformed_multipart"
+
+
+# ---- query and body shapes ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "page", ["99999999999999999999999", "10000001", "0", "-1", "1e3", "２", "1.5"]
+)
+async def test_a_page_out_of_range_is_400_naming_it(
+    http: aiohttp.ClientSession, worker: Worker, tenant: str, page: str
+) -> None:
+    async with http.get(
+        f"{worker.api}/interviews", params={"page": page}, headers=auth(tenant)
+    ) as r:
+        assert r.status == 400, page
+        body = await r.json()
+        assert body["message"] == ["page must be a whole number from 1 to 10000000"]
+        assert_common_headers(r.headers)
+
+
+async def test_the_largest_page_is_an_empty_page(
+    http: aiohttp.ClientSession, worker: Worker, tenant: str
+) -> None:
+    async with http.get(
+        f"{worker.api}/interviews", params={"page": "10000000"}, headers=auth(tenant)
+    ) as r:
+        assert r.status == 200
+        body = await r.json()
+        assert body["data"] == [] and body["page"] == 10000000
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/interviews"), ("POST", "/api-keys"), ("PUT", "/tenant/settings")],
+)
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+async def test_a_json_body_sent_as_another_type_is_415(
+    http: aiohttp.ClientSession,
+    worker: Worker,
+    tenant: str,
+    method: str,
+    path: str,
+    content_type: str,
+) -> None:
+    headers = {**auth(tenant), "Content-Type": content_type}
+    async with http.request(
+        method, f"{worker.api}{path}", data=b'{"name": "x"}', headers=headers
+    ) as r:
+        assert r.status == 415, (method, path)
+        body = await r.json()
+        assert body["code"] == "unsupported_media_type"
+        assert content_type in body["message"]
+        assert_common_headers(r.headers)
