@@ -9,6 +9,13 @@ tenant's burst of commands stalled for over a second between fetches; with a few
 milliseconds it does not, at the cost of more (cheap) empty fetches when the worker is idle.
 ``bench/api_bench.py`` shows the difference.
 
+And one thing Faust leaves half done: it "pauses" a partition only by not asking aiokafka for
+its records, while aiokafka, never told, goes on fetching it. After recovery that is every
+changelog partition of the worker's own tables - half of the partitions in each fetch request,
+and every table write read back from the broker only to be dropped. ``ConsumerThread`` pauses
+in aiokafka exactly the assigned partitions Faust does not ask for, and resumes them when Faust
+asks again (recovery, standbys), so the fetches carry only what is consumed.
+
 Faust picks a transport by the broker URL's scheme: ``register()`` adds ``hirestream://``,
 which is Faust's ``kafka://`` with this consumer.
 """
@@ -29,13 +36,44 @@ DEFAULT_FETCH_MAX_WAIT_MS = 25
 
 
 class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
-    """The consumer thread, with the transport's ``fetch_max_wait_ms``."""
+    """The consumer thread, with the transport's ``fetch_max_wait_ms``, fetching only the
+    partitions Faust asks for."""
 
     def _create_worker_consumer(self, transport: Any) -> aiokafka.AIOKafkaConsumer:
         consumer = super()._create_worker_consumer(transport)
         # Read by AIOKafkaConsumer.start() when it makes its fetcher; set before that.
         consumer._fetch_max_wait_ms = transport.fetch_max_wait_ms
         return consumer
+
+    async def _fetch_records(
+        self,
+        consumer: aiokafka.AIOKafkaConsumer,
+        active_partitions: set[Any],
+        timeout: float | None = None,  # noqa: ASYNC109  # Faust's signature
+        max_records: int | None = None,
+    ) -> Any:
+        # In the consumer's own thread, like every other call on it.
+        fetch_only(consumer, active_partitions)
+        return await super()._fetch_records(
+            consumer, active_partitions, timeout=timeout, max_records=max_records
+        )
+
+
+def fetch_only(consumer: aiokafka.AIOKafkaConsumer, wanted: set[Any] | None) -> None:
+    """Pause in aiokafka the assigned partitions not ``wanted`` (Faust's active partitions),
+    resume the wanted ones it has paused. A paused partition keeps its position: fetching
+    starts again from there once it is resumed."""
+    if wanted is None:
+        return
+    wanted_now = {(tp.topic, tp.partition) for tp in wanted}
+    assigned = consumer.assignment()
+    paused = consumer.paused()
+    to_pause = [tp for tp in assigned if (tp.topic, tp.partition) not in wanted_now]
+    to_resume = [tp for tp in paused if (tp.topic, tp.partition) in wanted_now]
+    if to_pause:
+        consumer.pause(*(tp for tp in to_pause if tp not in paused))
+    if to_resume:
+        consumer.resume(*to_resume)
 
 
 class Consumer(faust_aiokafka.Consumer):
