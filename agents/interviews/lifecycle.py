@@ -113,7 +113,7 @@ def assessed(record: InterviewRecord, assessment: Mapping[str, Any], *, auto_app
     assessment_approved with the tenant's ``autoApproveAssessments``."""
     status = "approved" if auto_approve else "pending"
     shown = {**assessment, "status": status}
-    demonstrated = [s["skill"] for s in assessment.get("skills", []) if s.get("score", 0) >= 2]
+    demonstrated = demonstrated_skills(assessment, record.get("plan") or {})
     history = [*record.get("assessments", []), shown][-ASSESSMENT_HISTORY:]
     changes = {
         "assessment": shown,
@@ -121,6 +121,29 @@ def assessed(record: InterviewRecord, assessment: Mapping[str, Any], *, auto_app
         "candidateDemonstratedSkills": demonstrated,
     }
     return _stepped(record, ["assessment_ready"], changes, auto_approve_assessments=auto_approve)
+
+
+#: Competency kinds that are skills (the taxonomy's, or a custom skill named by the job); a
+#: qualification statement or the role itself is assessed but is not a skill.
+SKILL_KINDS = ("skill", "behavioural")
+
+
+def demonstrated_skills(assessment: Mapping[str, Any], plan: Mapping[str, Any]) -> list[str]:
+    """The skills the candidate showed (scored 2 of 4 or more), in the plan's words: the
+    canonical names its competencies took from the taxonomy, as the claimed and evidenced
+    skills are. Assessed competencies the plan does not name as skills are left out; without
+    a plan (an older record) every assessed name counts."""
+    competencies = plan.get("competencies")
+    kinds = (
+        {c.get("name"): c.get("kind") for c in competencies if isinstance(c, Mapping)}
+        if isinstance(competencies, list)
+        else None
+    )
+    return [
+        s["skill"]
+        for s in assessment.get("skills", [])
+        if s.get("score", 0) >= 2 and (kinds is None or kinds.get(s["skill"]) in SKILL_KINDS)
+    ]
 
 
 def content_edited(record: InterviewRecord) -> Step:

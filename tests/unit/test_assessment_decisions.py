@@ -109,3 +109,33 @@ def test_the_assessor_opens_only_candidate_turns() -> None:
     }
     turns = plain_turns(transcript, lambda turn: f"opened {turn['sealedText']}")
     assert [t["text"] for t in turns] == ["Hello", "opened xx"]
+
+
+def test_demonstrated_skills_are_the_plan_s_skills_only() -> None:
+    """A qualification statement or the role may be assessed, but only skills (in the plan's
+    canonical names, the taxonomy's) are demonstrated skills."""
+    plan = {
+        "competencies": [
+            {"name": "Python", "kind": "skill"},
+            {"name": "Communication", "kind": "behavioural"},
+            {"name": "5+ years building HTTP APIs", "kind": "qualification"},
+            {"name": "Backend Engineer", "kind": "role"},
+        ]
+    }
+    assessment = {
+        **ASSESSMENT,
+        "skills": [
+            {"skill": name, "score": 3, "evidence": [1], "rationale": "r", "required": True}
+            for name in (
+                "Python",
+                "Communication",
+                "5+ years building HTTP APIs",
+                "Backend Engineer",
+            )
+        ],
+    }
+    record: InterviewRecord = {**completed(), "plan": plan}
+    payload = {"assessment": assessment, "basedOnSequence": 7, "autoApproveAssessments": False}
+    d = decide(record, command("interview.assessed", "a7", **payload), next(OFFSETS))
+    assert d.record is not None
+    assert d.record["candidateDemonstratedSkills"] == ["Python", "Communication"]
