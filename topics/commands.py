@@ -3,8 +3,10 @@ and the check of each payload (docs/kafka.md). Pure.
 
 ``interview-commands`` carries the public command types — the ones an HTTP request becomes, and
 the ones an upstream producer may send with any Kafka client. ``interview-commands.internal``
-carries the agents' own results (enrichment, validation, plans), which nobody else has a
-reason to write; production closes it to everyone but the fleet with ACLs.
+carries the agents' own results (enrichment, the mailer's report, assessments; and validation
+verdicts and plans, which the interview agent now takes as follow-up steps of the command that
+called for them, in the same message), which nobody else has a reason to write; production
+closes it to everyone but the fleet with ACLs.
 
 Every command is checked here before the interview agent decides it, whoever produced it:
 ``parse_envelope`` (tenant id, key, ids, type for the topic) and ``clean_payload`` (the very
@@ -61,8 +63,8 @@ PUBLIC_COMMANDS: frozenset[str] = frozenset(
 INTERNAL_COMMANDS: frozenset[str] = frozenset(
     {
         "interview.enrich",  # the background enricher's findings
-        "interview.validated",  # the validation agent's verdict
-        "interview.plan_generated",  # the planner's plan
+        "interview.validated",  # a validation verdict (the interview agent's follow-up step)
+        "interview.plan_generated",  # a plan (the interview agent's follow-up step)
         "interview.invite_result",  # the mailer's report on an invitation
         "interview.assessed",  # the assessor's assessment of a completed interview
     }

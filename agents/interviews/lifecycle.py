@@ -1,7 +1,8 @@
 """Workflow steps of an interview (docs/api.md §4), as decisions on its record. Pure.
 
-The background agents report their results as commands (``interview.validated``,
-``interview.plan_generated``); people act through ``interview.workflow`` (approve, reject,
+Validation verdicts and plans come as ``interview.validated`` and ``interview.plan_generated``
+(follow-up steps the interview agent takes in the message that called for them,
+``followups.py``); people act through ``interview.workflow`` (approve, reject,
 revise, cancel) and ``interview.supply_info``. Each moves ``workflowState`` along
 ``agents.workflow.transitions`` and returns the events to publish, in order. A report about an
 older version of the record than the current one is stale and changes nothing.
