@@ -65,11 +65,12 @@ from pathlib import Path
 
 import aiohttp
 import orjson
-from aiokafka.admin import AIOKafkaAdminClient
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from run_topics import TopicCleanup, delete_run_topics  # noqa: E402
 
 from hirestream.stack import ensure_stack  # noqa: E402
 from hirestream.topics.partitioning import partition_for  # noqa: E402
@@ -319,9 +320,7 @@ class Run:
     join_s: float | None = None
     join_errors: Counter[str] = field(default_factory=Counter)
     logs: list[Path] = field(default_factory=list)
-    topics_deleted: int = 0
-    topics_left: int | None = None
-    cleanup_note: str = ""
+    topics: TopicCleanup = field(default_factory=TopicCleanup)
 
 
 async def quiet(pids: Sequence[int]) -> float:
@@ -414,29 +413,6 @@ async def join_fleet(
     run.join_s = time.perf_counter() - began
 
 
-async def delete_run_topics(bootstrap: str, app_id: str, run: Run) -> None:
-    """Delete every topic of the run (``<app id>.`` and ``<app id>-``), then check."""
-    prefixes = (f"{app_id}.", f"{app_id}-")
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    try:
-        await admin.start()
-        ours = [t for t in await admin.list_topics() if t.startswith(prefixes)]
-        for start in range(0, len(ours), 100):
-            await admin.delete_topics(ours[start : start + 100])
-        run.topics_deleted = len(ours)
-        for _ in range(20):
-            left = [t for t in await admin.list_topics() if t.startswith(prefixes)]
-            run.topics_left = len(left)
-            if not left:
-                break
-            await asyncio.sleep(0.5)
-    except Exception as exc:  # report it; the topics must then be deleted by hand
-        run.cleanup_note = f"could not delete the topics of {app_id}: {exc!r}"
-    finally:
-        with contextlib.suppress(Exception):
-            await admin.close()
-
-
 def new_worker(
     stack_env: dict[str, str], app_id: str, name: str, run_dir: Path, data_dir: Path
 ) -> Worker:
@@ -499,7 +475,7 @@ async def measure(args: argparse.Namespace) -> Run:
                 first.stop()
     finally:  # every step, whatever failed before
         try:
-            await delete_run_topics(bootstrap, app_id, run)
+            run.topics = await delete_run_topics(bootstrap, app_id)
         finally:
             shutil.rmtree(data_dir, ignore_errors=True)
     return run
@@ -582,11 +558,7 @@ def print_report(
     print()
     paper(run, args)
     print()
-    left = "?" if run.topics_left is None else str(run.topics_left)
-    print(
-        f"cleanup: {run.topics_deleted} topics deleted ({left} left)"
-        + (f"; {run.cleanup_note}" if run.cleanup_note else "")
-    )
+    print(f"cleanup: {run.topics.line()}")
 
 
 def cpu_per_create(m: Measured) -> tuple[float, float]:

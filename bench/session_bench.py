@@ -60,11 +60,12 @@ from typing import Any, TypeVar
 
 import aiohttp
 import orjson
-from aiokafka.admin import AIOKafkaAdminClient
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from run_topics import TopicCleanup, delete_run_topics  # noqa: E402
 
 from hirestream.stack import ensure_stack  # noqa: E402
 from hirestream.stack.smtp import mail_dir  # noqa: E402
@@ -506,8 +507,7 @@ async def hold_all(
 
 @dataclass
 class Cleanup:
-    topics_deleted: int = 0
-    topics_left: int | None = None
+    topics: TopicCleanup = field(default_factory=TopicCleanup)
     mails_removed: int = 0
     mails_found: int = 0
     note: str = ""
@@ -524,29 +524,6 @@ class Report:
     log: Path
     addresses: int
     load_at_end: tuple[float, float, float] = (0.0, 0.0, 0.0)
-
-
-async def delete_run_topics(bootstrap: str, app_id: str, cleanup: Cleanup) -> None:
-    """Delete every topic of the run (``<app id>.`` and ``<app id>-``), then check."""
-    prefixes = (f"{app_id}.", f"{app_id}-")
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    try:
-        await admin.start()
-        ours = [t for t in await admin.list_topics() if t.startswith(prefixes)]
-        for start in range(0, len(ours), 100):
-            await admin.delete_topics(ours[start : start + 100])
-        cleanup.topics_deleted = len(ours)
-        for _ in range(20):
-            left = [t for t in await admin.list_topics() if t.startswith(prefixes)]
-            cleanup.topics_left = len(left)
-            if not left:
-                break
-            await asyncio.sleep(0.5)
-    except Exception as exc:  # report it; the topics must then be deleted by hand
-        cleanup.note = f"could not delete the topics of {app_id}: {exc!r}"
-    finally:
-        with contextlib.suppress(Exception):
-            await admin.close()
 
 
 def remove_run_mail(app_id: str, cleanup: Cleanup) -> None:
@@ -665,7 +642,7 @@ async def measure(args: argparse.Namespace) -> Report:
             worker.stop()
     finally:  # every step, whatever failed before
         try:
-            await delete_run_topics(bootstrap, app_id, cleanup)
+            cleanup.topics = await delete_run_topics(bootstrap, app_id)
         finally:
             shutil.rmtree(data_dir, ignore_errors=True)
             remove_run_mail(app_id, cleanup)
@@ -809,9 +786,8 @@ def print_report(report: Report, args: argparse.Namespace, load: tuple[float, ..
             f"to {held.max_load:.2f}"
         )
     c = report.cleanup
-    left = "?" if c.topics_left is None else str(c.topics_left)
     print(
-        f"cleanup: {c.topics_deleted} topics deleted ({left} left), "
+        f"cleanup: {c.topics.line()}, "
         f"{c.mails_removed} messages removed from .stack/mail{'; ' + c.note if c.note else ''}"
     )
     print()
