@@ -70,6 +70,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from proc_stats import cpu_seconds, machine_busy_s  # noqa: E402
 from run_topics import TopicCleanup, delete_run_topics  # noqa: E402
 
 from hirestream.stack import ensure_stack  # noqa: E402
@@ -89,26 +90,12 @@ IDLE_S = 2.0
 #: ``QUIET_TIMEOUT_S``).
 QUIET_PCT = 30.0
 QUIET_TIMEOUT_S = 30.0
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 #: The body of every create; the candidate name (the placeholder) differs per request.
 POST_BODY = orjson.dumps({**SEED_CREATE, "candidateName": "__CANDIDATE__"}).decode()
 BODY_HEAD, BODY_TAIL = POST_BODY.split("__CANDIDATE__")
 
 
 # --- processes, from /proc -------------------------------------------------------------------
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of ``pid`` so far (its threads included), seconds."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2 :].split()  # fields[0] is field 3 (state)
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def machine_busy_s() -> float:
-    """CPU time the whole machine has spent busy (all cores, not idle or waiting on I/O)."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    return (sum(fields) - fields[3] - fields[4]) / CLOCK_TICKS
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from proc_stats import cpu_seconds, machine_busy_s, rss_kib  # noqa: E402
 from run_topics import TopicCleanup, delete_run_topics  # noqa: E402
 
 from hirestream.stack import ensure_stack  # noqa: E402
@@ -92,7 +93,6 @@ APPROVE_TIMEOUT_S = 600.0
 #: The interviews' time limit (minutes, 10..180): far beyond the run.
 DURATION_MIN = 120
 INVITE_RATE_PER_MINUTE = 100_000
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 ANSWERS = (
     "I designed the service and measured it before and after: the trade-offs mattered, so we "
     "cut p99 latency by 40% by batching writes and moving validation off the hot path.",
@@ -104,27 +104,6 @@ ANSWERS = (
 
 
 # --- the worker process, from /proc ---------------------------------------------------------
-
-
-def rss_kib(pid: int) -> int:
-    """Resident set size of ``pid`` (VmRSS), KiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for pid {pid}")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of ``pid`` so far (its threads included), seconds."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2 :].split()  # fields[0] is field 3 (state)
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def machine_busy_s() -> float:
-    """CPU time the whole machine has spent busy (all cores, not idle or waiting on I/O)."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    return (sum(fields) - fields[3] - fields[4]) / CLOCK_TICKS
 
 
 def descendants(pid: int) -> list[int]:
