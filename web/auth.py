@@ -25,9 +25,9 @@ from hirestream.web.credentials import (
     CredentialRejected,
     JwtPolicy,
     Principal,
+    VerifiedTokens,
     api_key_well_formed,
     hash_api_key,
-    principal_from_jwt,
 )
 from hirestream.web.errors import Handler, Problem
 from hirestream.web.keys import AUTHENTICATOR, PRINCIPAL
@@ -64,6 +64,7 @@ class _Cached:
 class Authenticator:
     def __init__(self, policy: JwtPolicy | None, pool: asyncpg.Pool, cache_ttl_s: float) -> None:
         self._policy = policy
+        self._tokens = VerifiedTokens(policy) if policy is not None else None
         self._pool = pool
         self._ttl = cache_ttl_s
         self._cache: dict[bytes, _Cached] = {}
@@ -75,10 +76,10 @@ class Authenticator:
             raise BAD_TENANT_HEADER
         if authorization:
             scheme, _, token = authorization.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip() or self._policy is None:
+            if scheme.lower() != "bearer" or not token.strip() or self._tokens is None:
                 raise UNAUTHORIZED
             try:
-                found = principal_from_jwt(token.strip(), self._policy)
+                found = self._tokens.principal(token.strip(), time.time())
             except CredentialRejected as exc:
                 raise UNAUTHORIZED from exc
             if tenant_header is not None and tenant_header != found.tenant_id:

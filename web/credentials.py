@@ -104,12 +104,18 @@ def jwt_policy(
 
 
 def principal_from_jwt(token: str, policy: JwtPolicy) -> Principal:
+    """The caller a verified token names (``verified_jwt``)."""
+    return verified_jwt(token, policy)[0]
+
+
+def verified_jwt(token: str, policy: JwtPolicy) -> tuple[Principal, float]:
     """The caller a verified token names. Every claim used must have the right type: ``sub``
     1–255 printable characters, ``tenantId`` a well-formed tenant id
     (``hirestream.topics.tenancy.is_tenant_id``), ``permissions`` (unless absent or null) a list of
     known permission codes, ``role`` (unless absent or null) a string, naming a known role
     when there is no ``permissions``. Anything else is ``CredentialRejected`` (401), never an
-    exception of another kind."""
+    exception of another kind. With the principal: until when the token is accepted (its
+    ``exp`` plus the policy's leeway, seconds since the epoch)."""
     try:
         claims = jwt.decode(
             token,
@@ -129,7 +135,37 @@ def principal_from_jwt(token: str, policy: JwtPolicy) -> Principal:
     if not isinstance(tenant, str) or not is_tenant_id(tenant):
         raise CredentialRejected("token has no well-formed tenantId")
     permissions = _claimed_permissions(claims)
-    return Principal("user", subject, tenant, permissions, frozenset({tenant}))
+    until = float(claims["exp"]) + policy.leeway_s
+    return Principal("user", subject, tenant, permissions, frozenset({tenant})), until
+
+
+class VerifiedTokens:
+    """Tokens verified lately, so that a client sending one token with every request pays for
+    its signature and claims once. An entry answers only while its token is still accepted
+    (``exp`` plus leeway, the same bound ``jwt.decode`` applies) and for at most ``ttl_s``; a
+    token that was refused is not kept (it is checked again, and refused again). At most
+    ``max_entries`` are kept, the oldest dropped first. The lookup is by the whole token: a
+    principal comes back only for the very token that was verified."""
+
+    def __init__(self, policy: JwtPolicy, *, ttl_s: float = 300.0, max_entries: int = 10_000):
+        self._policy = policy
+        self._ttl_s = ttl_s
+        self._max = max_entries
+        self._entries: dict[str, tuple[Principal, float]] = {}
+
+    def principal(self, token: str, now: float) -> Principal:
+        """The principal of ``token`` at ``now`` (seconds since the epoch);
+        ``CredentialRejected`` for a token that is not accepted."""
+        kept = self._entries.get(token)
+        if kept is not None:
+            if now < kept[1]:
+                return kept[0]
+            del self._entries[token]
+        found, until = verified_jwt(token, self._policy)
+        if len(self._entries) >= self._max:
+            del self._entries[next(iter(self._entries))]
+        self._entries[token] = (found, min(until, now + self._ttl_s))
+        return found
 
 
 def _claimed_permissions(claims: dict[str, Any]) -> frozenset[str]:
