@@ -18,7 +18,8 @@ import orjson
 import pytest
 
 from tests.conftest import auth, start_worker
-from tests.integration.test_candidate_journey import approved_interview, eventually, invite
+from tests.integration.test_candidate_journey import approved_interview, invite
+from tests.support.waiting import eventually
 from tests.support.workers import ROOT, Worker, free_port
 
 pytestmark = pytest.mark.e2e

@@ -19,8 +19,9 @@ from tests.e2e.test_candidate_page import (  # the browser fixtures and helpers
     browsing,
     chromium,
 )
-from tests.integration.test_candidate_journey import approved_interview, eventually, invite
+from tests.integration.test_candidate_journey import approved_interview, invite
 from tests.integration.test_topics import read_all
+from tests.support.waiting import eventually
 from tests.support.workers import Worker
 
 pytestmark = pytest.mark.e2e

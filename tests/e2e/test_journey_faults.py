@@ -14,7 +14,8 @@ from aiosmtpd.controller import Controller
 
 from hirestream.stack.smtp import ReceivedMessage, SinkHandler
 from tests.conftest import auth, start_worker
-from tests.integration.test_candidate_journey import approved_interview, eventually, invite
+from tests.integration.test_candidate_journey import approved_interview, invite
+from tests.support.waiting import eventually
 from tests.support.workers import free_port
 
 pytestmark = pytest.mark.e2e

@@ -30,7 +30,8 @@ import pytest
 from hirestream.candidate_tokens import TOKEN_CHARS, TokenKeys, issue
 from hirestream.stack import read_maildir
 from tests.conftest import auth, start_worker
-from tests.integration.test_candidate_journey import LINK, approved_interview, eventually, invite
+from tests.integration.test_candidate_journey import LINK, approved_interview, invite
+from tests.support.waiting import eventually
 from tests.support.workers import TEST_CANDIDATE_TOKEN_KEYS, Worker
 
 pytestmark = pytest.mark.e2e

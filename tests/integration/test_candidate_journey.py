@@ -5,7 +5,6 @@ scores it, and a person approves the assessment."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 import uuid
@@ -20,22 +19,12 @@ from aiokafka import AIOKafkaConsumer
 from hirestream.stack import read_maildir
 from tests.conftest import SEED_CREATE, auth
 from tests.integration.test_topics import read_all
+from tests.support.waiting import eventually
 from tests.support.workers import Worker
 
 pytestmark = pytest.mark.integration
 
 LINK = re.compile(r"https?://\S+/interview/join/([A-Za-z0-9_-]+)")
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], what: str, seconds: float = 30) -> Any:
-    deadline = time.monotonic() + seconds
-    while True:
-        found = await check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not in {seconds} s: {what}")
-        await asyncio.sleep(0.3)
 
 
 async def approved_interview(http: aiohttp.ClientSession, worker: Worker, tenant: str) -> str:

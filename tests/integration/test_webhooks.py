@@ -40,6 +40,7 @@ from standardwebhooks import Webhook, WebhookVerificationError
 
 from tests.conftest import SEED_CREATE, auth, start_worker
 from tests.integration.test_webhook_client import NOT_RESOLVED
+from tests.support.waiting import eventually as wait_for
 from tests.support.workers import Worker, free_port
 
 pytestmark = pytest.mark.integration
@@ -219,14 +220,8 @@ class Api:
 
 
 async def eventually(check: Callable[[], Awaitable[Any]], what: str, seconds: float = 60) -> Any:
-    deadline = time.monotonic() + seconds
-    while True:
-        found = await check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not in {seconds} s: {what}")
-        await asyncio.sleep(0.25)
+    """``tests.support.waiting.eventually`` with the longer wait deliveries may need."""
+    return await wait_for(check, what, seconds)
 
 
 def tenant_id() -> str:
