@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from mode import Service
 
 from hirestream.agents.assessor.scorers import Scorer
@@ -125,7 +125,10 @@ class Assessor(Service):
                 log.exception(
                     "event=assessor.failed topic=%s offset=%s", message.topic, message.offset
                 )
-            await self._consumer.commit()
+            # This message's partition only (a plain commit() sends every assigned one).
+            await self._consumer.commit(
+                {TopicPartition(message.topic, message.partition): message.offset + 1}
+            )
 
     async def handle(self, event: Mapping[str, Any]) -> None:
         """Score one completion and send the result to the interview agent."""

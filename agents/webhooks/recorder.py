@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from mode import Service
 
@@ -70,6 +70,13 @@ def readable(value: bytes | None) -> dict[str, Any] | None:
         log.warning("event=webhooks.skipped reason=%s", exc)
         return None
     return event
+
+
+def read_upto(
+    batches: Mapping[TopicPartition, Sequence[ConsumerRecord[bytes, bytes]]],
+) -> dict[TopicPartition, int]:
+    """The offsets to commit after a batch: past the last message read of each partition."""
+    return {tp: messages[-1].offset + 1 for tp, messages in batches.items() if messages}
 
 
 class WebhookRecorder(Service):
@@ -128,7 +135,9 @@ class WebhookRecorder(Service):
                     if self.should_stop:
                         return
             try:
-                await self._consumer.commit()
+                # Only the partitions read: a plain commit() sends the position of every
+                # assigned partition (every event topic's), each time.
+                await self._consumer.commit(read_upto(batches))
             except KafkaError as exc:  # a rebalance moved the partitions: their new owner
                 # reads the batch again, and the outbox keeps each webhook-id once
                 log.warning("event=webhooks.commit_failed reason=%s", exc)

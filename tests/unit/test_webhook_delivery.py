@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from aiokafka import ConsumerRecord, TopicPartition
 from hypothesis import given
 from hypothesis import strategies as st
 from standardwebhooks import Webhook
@@ -26,7 +27,7 @@ from hirestream.agents.webhooks.payload import (
     make_test_delivery,
     webhook_id,
 )
-from hirestream.agents.webhooks.recorder import plan_batch, readable
+from hirestream.agents.webhooks.recorder import plan_batch, read_upto, readable
 from hirestream.agents.webhooks.rules import (
     MAX_AHEAD,
     Candidate,
@@ -430,3 +431,16 @@ def test_webhook_settings_defaults() -> None:
     settings = Settings()
     assert (settings.webhooks_in_worker, settings.webhook_concurrency) == (True, 16)
     assert (settings.webhook_host_concurrency, settings.webhook_retry_scale) == (4, 1.0)
+
+
+def test_the_recorder_commits_only_the_partitions_it_read() -> None:
+    def record(topic: str, partition: int, offset: int) -> ConsumerRecord[bytes, bytes]:
+        return ConsumerRecord(topic, partition, offset, 0, 0, None, b"{}", None, 0, 2, [])
+
+    created, updated = TopicPartition("t.created", 3), TopicPartition("t.updated", 0)
+    batches = {
+        created: [record("t.created", 3, 7), record("t.created", 3, 8)],
+        updated: [record("t.updated", 0, 41)],
+        TopicPartition("t.invited", 5): [],
+    }
+    assert read_upto(batches) == {created: 9, updated: 42}
