@@ -1,6 +1,7 @@
-"""Command line: ``python -m hirestream worker | keys create | token``.
+"""Command line: ``python -m hirestream worker | assessor | webhooks | keys create | token``.
 
 python -m hirestream worker
+python -m hirestream webhooks
 python -m hirestream keys create --tenant acme --permissions 'interview:*' --name dev
 python -m hirestream token --tenant acme --role ADMIN
 """
@@ -91,6 +92,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     commands.add_parser(
         "assessor", help="run only the assessor (its own consumer group; health on its port)"
     )
+    commands.add_parser(
+        "webhooks",
+        help="run only webhook delivery (recorder and scheduler; health on its port)",
+    )
     keys = commands.add_parser("keys", help="manage API keys").add_subparsers(
         dest="keys_command", required=True
     )
@@ -120,6 +125,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         from hirestream.worker import run_assessor
 
         run_assessor(settings)
+    elif args.command == "webhooks":
+        from hirestream.worker import run_webhooks
+
+        run_webhooks(settings)
     elif args.command == "keys":
         asyncio.run(_create_key(settings, args))
     elif args.command == "token":

@@ -141,7 +141,10 @@ class Settings:
     """``HIRESTREAM_WEBHOOKS_IN_WORKER``: run webhook delivery in this worker [true]: the
     recorder (consumer group ``<app id>-webhooks``, writing the outbox) and the scheduler
     (sending what is due). False: this worker neither records nor sends; another worker of the
-    fleet must."""
+    fleet, or a process of their own (``python -m hirestream webhooks``), must."""
+    webhooks_port: int = 7780
+    """``HIRESTREAM_WEBHOOKS_PORT``: health and metrics of stand-alone webhook delivery
+    [7780]."""
     webhook_concurrency: int = 16
     """``HIRESTREAM_WEBHOOK_CONCURRENCY``: webhook attempts in flight at most in this worker
     [16]. Each one waits on the network (15 s at worst), so the number bounds sockets and
@@ -270,6 +273,7 @@ class Settings:
                 if h.strip()
             ),
             webhooks_in_worker=_env_bool("HIRESTREAM_WEBHOOKS_IN_WORKER", True),
+            webhooks_port=_env_int("HIRESTREAM_WEBHOOKS_PORT", cls.webhooks_port),
             webhook_concurrency=_env_int("HIRESTREAM_WEBHOOK_CONCURRENCY", cls.webhook_concurrency),
             webhook_host_concurrency=_env_int(
                 "HIRESTREAM_WEBHOOK_HOST_CONCURRENCY", cls.webhook_host_concurrency

@@ -18,6 +18,7 @@ from hirestream.tables.persistent import discard_stale_tables
 from hirestream.web.app import create_web_app
 from hirestream.web.server import WebServer
 from hirestream.webhooks import build_webhooks
+from hirestream.webhooks import serve as serve_webhooks
 
 LOG_FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
 
@@ -78,3 +79,11 @@ def run_assessor(settings: Settings) -> None:
     logging.config.dictConfig(logging_config(settings.log_level))
     asyncio.run(provision_topics(settings))
     asyncio.run(serve_assessor(settings))
+
+
+def run_webhooks(settings: Settings) -> None:
+    """Only webhook delivery: the recorder's consumer group and the scheduler, health and
+    metrics on their own port."""
+    logging.config.dictConfig(logging_config(settings.log_level))
+    asyncio.run(provision_topics(settings))
+    asyncio.run(serve_webhooks(settings))

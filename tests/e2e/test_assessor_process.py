@@ -6,8 +6,6 @@ waits on Kafka (the worker scores nothing) and is scored once it is back."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -20,34 +18,13 @@ import pytest
 from tests.conftest import auth, start_worker
 from tests.integration.test_candidate_journey import approved_interview, invite
 from tests.support.waiting import eventually
-from tests.support.workers import ROOT, Worker, free_port
+from tests.support.workers import ServiceProcess, Worker, free_port
 
 pytestmark = pytest.mark.e2e
 
 #: How long a completion must stay unscored while no assessor runs (one is scored in well
 #: under a second when an assessor is up).
 UNSCORED_FOR_S = 6.0
-
-
-class AssessorProcess(Worker):
-    """``python -m hirestream assessor``: its health and metrics are at the root of its port
-    (no ``/api/v1``), so ``Worker.wait_ready`` polls ``{url}/health/ready``."""
-
-    @property
-    def api(self) -> str:
-        return self.url
-
-    def start(self) -> None:
-        log = self.log_path.open("ab")
-        self._log = log
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "hirestream", "assessor"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
 
 
 def on_topic(skill: str) -> str:
@@ -142,7 +119,7 @@ async def assessed(
     return record
 
 
-async def metrics(http: aiohttp.ClientSession, assessor: AssessorProcess) -> dict[str, float]:
+async def metrics(http: aiohttp.ClientSession, assessor: ServiceProcess) -> dict[str, float]:
     """The assessor's ``/metrics``: Prometheus text, sample name -> value."""
     async with http.get(f"{assessor.url}/metrics") as r:
         assert r.status == 200 and r.content_type == "text/plain", r.content_type
@@ -168,11 +145,12 @@ async def test_a_standalone_assessor_scores_the_fleet(
         stack_env, run_dir, app_id, "w1", extra={"HIRESTREAM_ASSESSOR_IN_WORKER": "false"}
     )
     port = free_port()
-    assessor = AssessorProcess(
+    assessor = ServiceProcess(
         "assessor",
         port,
         {**worker.env, "HIRESTREAM_ASSESSOR_PORT": str(port)},
         run_dir / f"{app_id}-assessor.log",
+        command="assessor",
     )
     try:
         assessor.start()  # beside the worker: both provision the fleet's topics

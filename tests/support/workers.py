@@ -36,6 +36,8 @@ class Worker:
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
     _log: object = field(default=None, repr=False)
+    #: What ``python -m hirestream`` runs.
+    command: str = "worker"
 
     @property
     def url(self) -> str:
@@ -49,7 +51,7 @@ class Worker:
         log = self.log_path.open("ab")
         self._log = log
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "hirestream", "worker"],
+            [sys.executable, "-m", "hirestream", self.command],
             cwd=ROOT,
             env=self.env,
             stdout=log,
@@ -95,6 +97,17 @@ class Worker:
             self.process.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             self.kill()
+
+
+@dataclass
+class ServiceProcess(Worker):
+    """``python -m hirestream <command>`` for a service that runs alone (``assessor``,
+    ``webhooks``): its health and metrics are at the root of its port (no ``/api/v1``), so
+    ``wait_ready`` polls ``{url}/health/ready``."""
+
+    @property
+    def api(self) -> str:
+        return self.url
 
 
 def worker_env(
