@@ -4,13 +4,11 @@ its own process with health and metrics on its own port (``python -m hirestream 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import signal
 
 from aiohttp import web
 
+from hirestream import standalone
 from hirestream.agents.assessor.agent import Assessor
 from hirestream.agents.assessor.scorers import scorer_from_settings
 from hirestream.kafka_security import aiokafka_options
@@ -63,45 +61,19 @@ def metrics_text(assessor: Assessor) -> str:
     )
 
 
-def health_app(assessor: Assessor) -> web.Application:
-    async def live(request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
-
-    async def ready(request: web.Request) -> web.Response:
-        if assessor.started and not assessor.should_stop:
-            return web.json_response({"status": "ready"})
-        return web.json_response({"status": "starting"}, status=503)
-
-    async def metrics(request: web.Request) -> web.Response:
-        return web.Response(text=metrics_text(assessor), content_type="text/plain")
-
-    app = web.Application()
-    app.router.add_get("/health/live", live)
-    app.router.add_get("/health/ready", ready)
-    app.router.add_get("/metrics", metrics)
-    return app
-
-
 async def serve(settings: Settings) -> None:
     """Run the assessor alone until SIGINT/SIGTERM."""
     assessor = build_assessor(settings)
-    await assessor.start()
-    runner = web.AppRunner(health_app(assessor), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, settings.web_host, settings.assessor_port).start()
-    log.info(
-        "event=assessor.started group=%s health=http://%s:%s/health/ready",
-        assessor_group(settings),
-        settings.web_host,
-        settings.assessor_port,
-    )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await runner.cleanup()
-        await assessor.stop()
+
+    def metrics() -> web.Response:
+        return web.Response(text=metrics_text(assessor), content_type="text/plain")
+
+    def started() -> None:
+        log.info(
+            "event=assessor.started group=%s health=http://%s:%s/health/ready",
+            assessor_group(settings),
+            settings.web_host,
+            settings.assessor_port,
+        )
+
+    await standalone.serve([assessor], metrics, settings.web_host, settings.assessor_port, started)

@@ -7,15 +7,12 @@ API's workers spend nothing on deliveries."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import signal
 
 from aiohttp import web
-from mode import Service
 from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 
+from hirestream import standalone
 from hirestream.agents.webhooks.recorder import WebhookRecorder
 from hirestream.agents.webhooks.scheduler import SchedulerConfig, WebhookScheduler
 from hirestream.kafka_security import aiokafka_options
@@ -54,52 +51,23 @@ def build_webhooks(settings: Settings) -> tuple[WebhookRecorder, WebhookSchedule
     return recorder, scheduler
 
 
-def health_app(services: tuple[Service, ...]) -> web.Application:
-    """``/health/live``, ``/health/ready`` (every service started and running) and
-    ``/metrics`` (the process's registry: webhook deliveries by outcome among them)."""
+async def serve(settings: Settings) -> None:
+    """Run the recorder and the scheduler alone until SIGINT/SIGTERM; ``/metrics`` serves the
+    process's registry (webhook deliveries by outcome among them)."""
 
-    async def live(request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
-
-    async def ready(request: web.Request) -> web.Response:
-        if all(s.started and not s.should_stop for s in services):
-            return web.json_response({"status": "ready"})
-        return web.json_response({"status": "starting"}, status=503)
-
-    async def metrics(request: web.Request) -> web.Response:
+    def metrics() -> web.Response:
         return web.Response(
             body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4}
         )
 
-    app = web.Application()
-    app.router.add_get("/health/live", live)
-    app.router.add_get("/health/ready", ready)
-    app.router.add_get("/metrics", metrics)
-    return app
+    def started() -> None:
+        log.info(
+            "event=webhooks.started group=%s health=http://%s:%s/health/ready",
+            webhooks_group(settings),
+            settings.web_host,
+            settings.webhooks_port,
+        )
 
-
-async def serve(settings: Settings) -> None:
-    """Run the recorder and the scheduler alone until SIGINT/SIGTERM."""
-    services = build_webhooks(settings)
-    for service in services:
-        await service.start()
-    runner = web.AppRunner(health_app(services), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, settings.web_host, settings.webhooks_port).start()
-    log.info(
-        "event=webhooks.started group=%s health=http://%s:%s/health/ready",
-        webhooks_group(settings),
-        settings.web_host,
-        settings.webhooks_port,
+    await standalone.serve(
+        build_webhooks(settings), metrics, settings.web_host, settings.webhooks_port, started
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await runner.cleanup()
-        for service in reversed(services):
-            await service.stop()

@@ -18,7 +18,7 @@ import pytest
 from tests.conftest import auth, start_worker
 from tests.integration.test_candidate_journey import approved_interview, invite
 from tests.support.waiting import eventually
-from tests.support.workers import ServiceProcess, Worker, free_port
+from tests.support.workers import Worker, service_beside
 
 pytestmark = pytest.mark.e2e
 
@@ -119,7 +119,7 @@ async def assessed(
     return record
 
 
-async def metrics(http: aiohttp.ClientSession, assessor: ServiceProcess) -> dict[str, float]:
+async def metrics(http: aiohttp.ClientSession, assessor: Worker) -> dict[str, float]:
     """The assessor's ``/metrics``: Prometheus text, sample name -> value."""
     async with http.get(f"{assessor.url}/metrics") as r:
         assert r.status == 200 and r.content_type == "text/plain", r.content_type
@@ -144,13 +144,8 @@ async def test_a_standalone_assessor_scores_the_fleet(
     worker = start_worker(
         stack_env, run_dir, app_id, "w1", extra={"HIRESTREAM_ASSESSOR_IN_WORKER": "false"}
     )
-    port = free_port()
-    assessor = ServiceProcess(
-        "assessor",
-        port,
-        {**worker.env, "HIRESTREAM_ASSESSOR_PORT": str(port)},
-        run_dir / f"{app_id}-assessor.log",
-        command="assessor",
+    assessor = service_beside(
+        worker, "assessor", "HIRESTREAM_ASSESSOR_PORT", run_dir / f"{app_id}-assessor.log"
     )
     try:
         assessor.start()  # beside the worker: both provision the fleet's topics

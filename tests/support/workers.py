@@ -110,6 +110,15 @@ class ServiceProcess(Worker):
         return self.url
 
 
+def service_beside(worker: Worker, command: str, port_variable: str, log_path: Path) -> Worker:
+    """``python -m hirestream <command>`` with ``worker``'s environment, its health on a free
+    port given in ``port_variable`` (not started)."""
+    port = free_port()
+    return ServiceProcess(
+        command, port, {**worker.env, port_variable: str(port)}, log_path, command=command
+    )
+
+
 def worker_env(
     stack_env: dict[str, str],
     *,
