@@ -30,7 +30,6 @@ import argparse
 import asyncio
 import os
 import platform
-import shutil
 import signal
 import statistics
 import subprocess
@@ -49,9 +48,9 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_runs import end_run, new_run  # noqa: E402
 from wrk_driver import GET_SCRIPT, POST_SCRIPT, WrkResult, run_wrk, wrk_path  # noqa: E402
 
-from hirestream.stack import ensure_stack  # noqa: E402
 from hirestream.web.credentials import issue_jwt  # noqa: E402
 from tests.conftest import SEED_CREATE  # noqa: E402
 from tests.support.workers import TEST_JWT_SECRET, Worker, free_port, worker_env  # noqa: E402
@@ -308,18 +307,6 @@ async def bare_kafka(bootstrap: str, topic: str, seconds: float) -> dict[int, Fi
         await consumer.stop()
 
 
-async def delete_topics(bootstrap: str, prefix: str) -> None:
-    """Delete the run's topics (hundreds of partitions a run would otherwise leave behind)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        names = [t for t in await admin.list_topics() if t.startswith(prefix)]
-        if names:
-            await admin.delete_topics(names)
-    finally:
-        await admin.close()
-
-
 # --- the run ---------------------------------------------------------------------------------
 
 
@@ -378,12 +365,7 @@ async def compare(
 
 async def measure(args: argparse.Namespace) -> Report:
     """Start the stack, the worker and the peer; compare; stop them; bare Kafka; clean up."""
-    env = ensure_stack().environ()
-    bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
-    app_id = f"hs-bench-{uuid.uuid4().hex[:8]}"
-    run_dir = ROOT / ".stack" / "bench"
-    run_dir.mkdir(parents=True, exist_ok=True)
-    data_dir = run_dir / f"{app_id}-data"
+    env, bootstrap, app_id, run_dir, data_dir = new_run("bench")
     port, peer_port = free_port(), free_port()
     worker = Worker(
         "bench",
@@ -414,8 +396,7 @@ async def measure(args: argparse.Namespace) -> Report:
         bare = await bare_kafka(bootstrap, f"{app_id}-roundtrip", args.seconds)
         rows += [Row("bare Kafka round trip", c, hirestream=f) for c, f in bare.items()]
     finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
-        await delete_topics(bootstrap, app_id)
+        await end_run(bootstrap, app_id, data_dir)
     return Report(rows, burst_result, settled, [worker.log_path, peer_log])
 
 

@@ -53,7 +53,6 @@ import contextlib
 import itertools
 import os
 import platform
-import shutil
 import statistics
 import sys
 import time
@@ -70,10 +69,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench_runs import end_run, new_run  # noqa: E402
 from proc_stats import cpu_seconds, machine_busy_s  # noqa: E402
-from run_topics import TopicCleanup, delete_run_topics  # noqa: E402
+from run_topics import TopicCleanup  # noqa: E402
 
-from hirestream.stack import ensure_stack  # noqa: E402
 from hirestream.topics.partitioning import partition_for  # noqa: E402
 from hirestream.web.credentials import issue_jwt  # noqa: E402
 from tests.conftest import SEED_CREATE  # noqa: E402
@@ -423,12 +422,7 @@ def new_worker(
 
 
 async def measure(args: argparse.Namespace) -> Run:
-    env = ensure_stack().environ()
-    bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
-    app_id = f"hs-fleetbench-{uuid.uuid4().hex[:8]}"
-    run_dir = ROOT / ".stack" / "bench"
-    run_dir.mkdir(parents=True, exist_ok=True)
-    data_dir = run_dir / f"{app_id}-data"
+    env, bootstrap, app_id, run_dir, data_dir = new_run("fleetbench")
     suffix = uuid.uuid4().hex[:6]
     solo = [f"fleetbench-{suffix}-solo"]
     many = spread_tenants(args.tenants, f"fleetbench-{suffix}")
@@ -461,10 +455,7 @@ async def measure(args: argparse.Namespace) -> Run:
             finally:
                 first.stop()
     finally:  # every step, whatever failed before
-        try:
-            run.topics = await delete_run_topics(bootstrap, app_id)
-        finally:
-            shutil.rmtree(data_dir, ignore_errors=True)
+        run.topics = await end_run(bootstrap, app_id, data_dir)
     return run
 
 

@@ -212,24 +212,6 @@ class Start:
     reads_s: float = 0.0
 
 
-async def wait_ready(http: aiohttp.ClientSession, worker: Worker, timeout_s: float) -> float:
-    """Seconds from now until the worker's readiness answers 200 (polled every 100 ms)."""
-    started = time.perf_counter()
-    while time.perf_counter() - started < timeout_s:
-        if worker.process is not None and worker.process.poll() is not None:
-            raise RuntimeError(f"worker {worker.name} exited:\n{worker.log_tail()}")
-        try:
-            async with http.get(
-                f"{worker.api}/health/ready", timeout=aiohttp.ClientTimeout(total=2)
-            ) as r:
-                if r.status == 200:
-                    return time.perf_counter() - started
-        except (aiohttp.ClientError, TimeoutError):
-            pass
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"worker {worker.name} not ready in {timeout_s} s:\n{worker.log_tail()}")
-
-
 async def applied_messages(http: aiohttp.ClientSession, worker: Worker) -> float:
     """``hirestream_table_changelog_applied_total{table="interviews"}`` of the process."""
     async with http.get(f"{worker.api}/metrics") as r:
@@ -264,7 +246,7 @@ async def started(
 ) -> Start:
     """Start the worker and time it to ready; its memory and a read-back after that."""
     worker.start()
-    ready_s = await wait_ready(http, worker, timeout_s)
+    ready_s = await worker.wait_ready(timeout_s, poll_s=0.1)
     await asyncio.sleep(3)  # let the first tick of the session clock and GC settle
     assert worker.process is not None
     start = Start(label, ready_s, rss_bytes(worker.process.pid))

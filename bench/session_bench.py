@@ -47,7 +47,6 @@ import contextlib
 import os
 import platform
 import random
-import shutil
 import statistics
 import sys
 import time
@@ -65,10 +64,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench_runs import end_run, new_run  # noqa: E402
 from proc_stats import cpu_seconds, machine_busy_s, rss_kib  # noqa: E402
-from run_topics import TopicCleanup, delete_run_topics  # noqa: E402
+from run_topics import TopicCleanup  # noqa: E402
 
-from hirestream.stack import ensure_stack  # noqa: E402
 from hirestream.stack.smtp import mail_dir  # noqa: E402
 from hirestream.web.credentials import issue_jwt  # noqa: E402
 from tests.conftest import SEED_CREATE  # noqa: E402
@@ -533,12 +532,7 @@ def address_sessions(addresses: list[str]) -> dict[str, aiohttp.ClientSession]:
 
 
 async def measure(args: argparse.Namespace) -> Report:
-    env = ensure_stack().environ()
-    bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
-    app_id = f"hs-sessbench-{uuid.uuid4().hex[:8]}"
-    run_dir = ROOT / ".stack" / "bench"
-    run_dir.mkdir(parents=True, exist_ok=True)
-    data_dir = run_dir / f"{app_id}-data"
+    env, bootstrap, app_id, run_dir, data_dir = new_run("sessbench")
     port = free_port()
     extra = {
         "HIRESTREAM_LOG_LEVEL": "WARNING",
@@ -621,9 +615,8 @@ async def measure(args: argparse.Namespace) -> Report:
             worker.stop()
     finally:  # every step, whatever failed before
         try:
-            cleanup.topics = await delete_run_topics(bootstrap, app_id)
+            cleanup.topics = await end_run(bootstrap, app_id, data_dir)
         finally:
-            shutil.rmtree(data_dir, ignore_errors=True)
             remove_run_mail(app_id, cleanup)
     return Report(
         setup,

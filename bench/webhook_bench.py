@@ -34,7 +34,6 @@ import argparse
 import asyncio
 import os
 import platform
-import shutil
 import sys
 import time
 import uuid
@@ -48,14 +47,14 @@ import aiohttp
 import asyncpg
 import orjson
 from aiohttp import web
-from aiokafka.admin import AIOKafkaAdminClient
 from standardwebhooks import Webhook, WebhookVerificationError
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from hirestream.stack import ensure_stack  # noqa: E402
+from bench_runs import end_run, new_run  # noqa: E402
+
 from hirestream.web.credentials import issue_jwt  # noqa: E402
 from tests.conftest import SEED_CREATE  # noqa: E402
 from tests.support.workers import TEST_JWT_SECRET, Worker, free_port, worker_env  # noqa: E402
@@ -230,16 +229,8 @@ async def events_to(api: Api, receiver: Receiver, interviews: int) -> Figures:
     return figures(f"events ({interviews} interviews)", [receiver], started)
 
 
-async def cleanup(env: dict[str, str], app_id: str, tenants: list[str]) -> None:
-    """Delete the run's topics and its rows in the configuration store."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=env["KAFKA_BOOTSTRAP_SERVERS"])
-    await admin.start()
-    try:
-        names = [t for t in await admin.list_topics() if t.startswith(app_id)]
-        if names:
-            await admin.delete_topics(names)
-    finally:
-        await admin.close()
+async def delete_rows(env: dict[str, str], app_id: str, tenants: list[str]) -> None:
+    """Delete the run's rows in the configuration store."""
     conn = await asyncpg.connect(env["DATABASE_URL"])
     try:
         await conn.execute("DELETE FROM webhook_deliveries WHERE fleet = $1", app_id)
@@ -250,11 +241,7 @@ async def cleanup(env: dict[str, str], app_id: str, tenants: list[str]) -> None:
 
 
 async def measure(args: argparse.Namespace) -> tuple[list[Figures], Path]:
-    env = ensure_stack().environ()
-    app_id = f"hs-whbench-{uuid.uuid4().hex[:8]}"
-    run_dir = ROOT / ".stack" / "bench"
-    run_dir.mkdir(parents=True, exist_ok=True)
-    data_dir = run_dir / f"{app_id}-data"
+    env, _, app_id, run_dir, data_dir = new_run("whbench")
     receivers = [Receiver(free_port()) for _ in range(RECEIVERS + 3)]
     hosts = ",".join(f"127.0.0.1:{r.port}" for r in receivers)
     port = free_port()
@@ -303,8 +290,10 @@ async def measure(args: argparse.Namespace) -> tuple[list[Figures], Path]:
         for receiver in receivers:
             await receiver.stop()
         worker.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
-        await cleanup(env, app_id, tenants)
+        try:
+            await end_run(env["KAFKA_BOOTSTRAP_SERVERS"], app_id, data_dir)
+        finally:
+            await delete_rows(env, app_id, tenants)
     return results, worker.log_path
 
 

@@ -66,10 +66,12 @@ class Worker:
             return ""
         return "\n".join(text[-lines:])
 
-    async def wait_ready(self, timeout_s: float = 120.0) -> None:
-        deadline = time.monotonic() + timeout_s
+    async def wait_ready(self, timeout_s: float = 120.0, poll_s: float = 0.3) -> float:
+        """Seconds from now until ``/health/ready`` answers 200 (polled every ``poll_s``);
+        RuntimeError when the process exits or ``timeout_s`` passes first."""
+        started = time.monotonic()
         async with aiohttp.ClientSession() as session:
-            while time.monotonic() < deadline:
+            while time.monotonic() - started < timeout_s:
                 if self.process is not None and self.process.poll() is not None:
                     raise RuntimeError(f"worker {self.name} exited:\n{self.log_tail()}")
                 try:
@@ -77,10 +79,10 @@ class Worker:
                         f"{self.api}/health/ready", timeout=aiohttp.ClientTimeout(total=2)
                     ) as r:
                         if r.status == 200:
-                            return
+                            return time.monotonic() - started
                 except (aiohttp.ClientError, TimeoutError):
                     pass
-                await asyncio.sleep(0.3)
+                await asyncio.sleep(poll_s)
         raise RuntimeError(f"worker {self.name} not ready in {timeout_s}s:\n{self.log_tail()}")
 
     def kill(self) -> None:
