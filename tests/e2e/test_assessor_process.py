@@ -39,17 +39,25 @@ def on_topic(skill: str) -> str:
     )
 
 
-async def completed_over_the_socket(
+async def started_session(
     http: aiohttp.ClientSession, worker: Worker, tenant: str
-) -> str:
-    """An interview of ``tenant`` whose candidate answers every question over the socket, on
-    its topic."""
+) -> tuple[str, str, str]:
+    """An approved interview of ``tenant``, invited and started by its candidate: the interview
+    id, the session id and the session's socket URL."""
     interview_id = await approved_interview(http, worker, tenant)
     token = (await invite(http, worker, tenant, interview_id))["token"]
     async with http.post(f"{worker.api}/candidate-access/{token}/start") as r:
         assert r.status == 200, await r.text()
         session_id = (await r.json())["sessionId"]
-    url = f"{worker.api}/sessions/{session_id}/ws?token={token}"
+    return interview_id, session_id, f"{worker.api}/sessions/{session_id}/ws?token={token}"
+
+
+async def completed_over_the_socket(
+    http: aiohttp.ClientSession, worker: Worker, tenant: str
+) -> str:
+    """An interview of ``tenant`` whose candidate answers every question over the socket, on
+    its topic."""
+    interview_id, _, url = await started_session(http, worker, tenant)
     async with http.ws_connect(url) as socket:
         while True:
             message = orjson.loads((await socket.receive(timeout=15)).data)
@@ -64,12 +72,7 @@ async def completed_over_the_socket(
 
 async def ended_by_a_person(http: aiohttp.ClientSession, worker: Worker, tenant: str) -> str:
     """An interview of ``tenant`` with one answer, then ended by a person."""
-    interview_id = await approved_interview(http, worker, tenant)
-    token = (await invite(http, worker, tenant, interview_id))["token"]
-    async with http.post(f"{worker.api}/candidate-access/{token}/start") as r:
-        assert r.status == 200, await r.text()
-        session_id = (await r.json())["sessionId"]
-    url = f"{worker.api}/sessions/{session_id}/ws?token={token}"
+    interview_id, session_id, url = await started_session(http, worker, tenant)
     async with http.ws_connect(url) as socket:
         first = orjson.loads((await socket.receive(timeout=15)).data)
         assert first["type"] == "question" and first["index"] == 0, first

@@ -83,20 +83,26 @@ def seconds_left(expires_at: float, what: str, needed: float = 0.5) -> None:
     )
 
 
+async def candidate_call(
+    http: aiohttp.ClientSession, method: str, url: str, request_id: str | None
+) -> tuple[int, dict[str, str], bytes]:
+    headers = {"X-Request-ID": request_id} if request_id else {}
+    async with http.request(method, url, headers=headers) as r:
+        return r.status, dict(r.headers), await r.read()
+
+
 async def access(
     http: aiohttp.ClientSession, worker: Worker, token: str, request_id: str | None = None
 ) -> tuple[int, dict[str, str], bytes]:
-    headers = {"X-Request-ID": request_id} if request_id else {}
-    async with http.get(f"{worker.api}/candidate-access/{token}", headers=headers) as r:
-        return r.status, dict(r.headers), await r.read()
+    url = f"{worker.api}/candidate-access/{token}"
+    return await candidate_call(http, "GET", url, request_id)
 
 
 async def start(
     http: aiohttp.ClientSession, worker: Worker, token: str, request_id: str | None = None
 ) -> tuple[int, dict[str, str], bytes]:
-    headers = {"X-Request-ID": request_id} if request_id else {}
-    async with http.post(f"{worker.api}/candidate-access/{token}/start", headers=headers) as r:
-        return r.status, dict(r.headers), await r.read()
+    url = f"{worker.api}/candidate-access/{token}/start"
+    return await candidate_call(http, "POST", url, request_id)
 
 
 async def socket_handshake(
