@@ -22,6 +22,7 @@ from aiohttp import web
 
 from hirestream.metrics import HTTP_REQUEST_SECONDS
 from hirestream.web.keys import PRINCIPAL, REQUEST_ID
+from hirestream.web.rate_limits import retry_after
 from hirestream.web.validation import Invalid
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,11 @@ class Problem(Exception):
         self.code = code
         self.headers = headers or {}
         self.extra = extra or {}
+
+
+def rate_limited(message: str, wait_s: float) -> Problem:
+    """429 ``rate_limited``, with how long to wait (``Retry-After``, whole seconds)."""
+    return Problem(429, message, code="rate_limited", headers={"Retry-After": retry_after(wait_s)})
 
 
 #: Another tenant's interview, or none: the same answer (docs/api.md §1).

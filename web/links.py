@@ -13,9 +13,8 @@ from aiohttp import web
 from hirestream.candidate_tokens import Claims, issue, verify
 from hirestream.tables.records import InterviewRecord
 from hirestream.topics.clock import iso_millis
-from hirestream.web.errors import Problem
+from hirestream.web.errors import Problem, rate_limited
 from hirestream.web.keys import ACCESS_LIMIT, DATA_KEYS, SETTINGS, TOKEN_KEYS
-from hirestream.web.rate_limits import retry_after
 
 LINK_NOT_VALID = Problem(404, "This interview link is not valid or has expired")
 #: Interviews a link no longer opens.
@@ -39,12 +38,7 @@ async def candidate_claims(request: web.Request, token: str) -> tuple[Claims, st
     address = request.remote or "-"
     wait = max(limit.take(f"token:{token[:128]}", now), limit.take(f"address:{address}", now))
     if wait:
-        raise Problem(
-            429,
-            "Too many requests; try again shortly",
-            code="rate_limited",
-            headers={"Retry-After": retry_after(wait)},
-        )
+        raise rate_limited("Too many requests; try again shortly", wait)
     claims = verify(token, request.app[TOKEN_KEYS], datetime.now(UTC))
     if claims is None:
         raise LINK_NOT_VALID

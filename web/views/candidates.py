@@ -36,7 +36,7 @@ from hirestream.web.commands import (
     path_id,
     record_of,
 )
-from hirestream.web.errors import Problem, json_response
+from hirestream.web.errors import Problem, json_response, rate_limited
 from hirestream.web.keys import (
     BACKEND,
     DATA_KEYS,
@@ -45,7 +45,6 @@ from hirestream.web.keys import (
     TOKEN_KEYS,
 )
 from hirestream.web.links import candidate_claims, current_for, interview_link
-from hirestream.web.rate_limits import retry_after
 from hirestream.web.routing import owned_record, owner_or_forward, routed_to_owner
 
 CANDIDATE_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
@@ -62,12 +61,7 @@ async def invite(request: web.Request) -> web.Response:
     tenant = principal(request).tenant_id
     wait = request.app[INVITE_LIMIT].take(tenant, time.monotonic())
     if wait:
-        raise Problem(
-            429,
-            "Too many invitations for this tenant; try again shortly",
-            code="rate_limited",
-            headers={"Retry-After": retry_after(wait)},
-        )
+        raise rate_limited("Too many invitations for this tenant; try again shortly", wait)
     key = idempotency_key(request)
     command_id = command_id_for(tenant, key)
     invite_id = str(uuid.uuid5(uuid.UUID(command_id), "invite")) if key else str(uuid.uuid4())
