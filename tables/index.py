@@ -170,10 +170,6 @@ class TenantListing:
             self._post(slot, field, tokens, parsed)
         self._opened[field][slot] = sealed
 
-    @property
-    def search_ready(self) -> bool:
-        return self._records is None
-
     def prepare_search(self, budget: int) -> bool:
         """Make the search side of up to ``budget`` more records; whether it is all made. The
         postings of a batch are made in one go (what ``_index_search`` does one by one)."""
