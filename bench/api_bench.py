@@ -1,8 +1,10 @@
 """hirestream's API next to the service a team would write instead, in one run, with wrk.
 
-Starts the local stack, one hirestream worker on fresh topics and the peer service
-(``bench/peer_service.py``: aiohttp + asyncpg, one INSERT per create) on a free port, then
-measures both the same way, with wrk (``bench/wrk_driver.py``, scripts in ``bench/wrk/``):
+Starts the local stack, one hirestream worker on fresh topics, the peer service
+(``bench/peer_service.py``: aiohttp + asyncpg, one INSERT per create) and the floor
+(``bench/faust_floor.py``: the same create made the Kafka-native way with nothing else — one
+command, one Faust agent, one table write, one event) on free ports, then measures the three the
+same way, with wrk (``bench/wrk_driver.py``, scripts in ``bench/wrk/``):
 
 - POST /interviews at 1 and at 32 clients, each request a distinct candidate;
 - GET /interviews/:id at 32 clients, round-robin over ids created beforehand;
@@ -83,6 +85,7 @@ class Row:
     clients: int
     hirestream: Figures | None = None
     peer: Figures | None = None
+    floor: Figures | None = None
 
 
 @dataclass(frozen=True)
@@ -154,19 +157,30 @@ async def closed_loop(
 
 
 def start_peer(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    return start_script(
+        ["peer_service.py", "--port", str(port), "--database-url", env["DATABASE_URL"], "--reset"],
+        env,
+        log_path,
+    )
+
+
+def start_floor(
+    env: dict[str, str], port: int, app_id: str, data_dir: Path, log_path: Path
+) -> subprocess.Popen[bytes]:
+    arguments = ["--port", str(port), "--app-id", app_id, "--data-dir", str(data_dir)]
+    return start_script(["faust_floor.py", *arguments], env, log_path)
+
+
+def start_script(
+    command: list[str], env: dict[str, str], log_path: Path
+) -> subprocess.Popen[bytes]:
+    """``bench/<command[0]>`` with its arguments, in a session of its own, logging to
+    ``log_path``."""
     with log_path.open("ab") as log:
         return subprocess.Popen(
-            [
-                sys.executable,
-                str(ROOT / "bench" / "peer_service.py"),
-                "--port",
-                str(port),
-                "--database-url",
-                env["DATABASE_URL"],
-                "--reset",
-            ],
+            [sys.executable, str(ROOT / "bench" / command[0]), *command[1:]],
             cwd=ROOT,
-            env={**os.environ, "HIRESTREAM_JWT_SECRET": TEST_JWT_SECRET},
+            env={**os.environ, **env, "HIRESTREAM_JWT_SECRET": TEST_JWT_SECRET},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -178,10 +192,12 @@ def log_tail(path: Path) -> str:
 
 
 async def wait_peer(process: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
+    """Until ``url`` answers 200 (the peer's or the floor's ``/health``)."""
+    name = log_path.stem
     async with aiohttp.ClientSession() as http:
         for _ in range(300):
             if process.poll() is not None:
-                raise RuntimeError(f"peer service exited:\n{log_tail(log_path)}")
+                raise RuntimeError(f"{name} exited:\n{log_tail(log_path)}")
             try:
                 async with http.get(url, timeout=aiohttp.ClientTimeout(total=2)) as r:
                     if r.status == 200:
@@ -189,7 +205,7 @@ async def wait_peer(process: subprocess.Popen[bytes], url: str, log_path: Path) 
             except (aiohttp.ClientError, TimeoutError):
                 pass
             await asyncio.sleep(0.2)
-    raise RuntimeError(f"peer service not ready:\n{log_tail(log_path)}")
+    raise RuntimeError(f"{name} not ready:\n{log_tail(log_path)}")
 
 
 def stop_process(process: subprocess.Popen[bytes]) -> None:
@@ -319,19 +335,19 @@ class Report:
 
 
 async def compare(
-    args: argparse.Namespace, hs: Service, pr: Service
+    args: argparse.Namespace, hs: Service, pr: Service, fl: Service
 ) -> tuple[list[Row], Burst, list[float | None]]:
-    """Both services, each measurement hirestream first (then until it has planned what it
-    accepted), then the peer; then the burst against hirestream."""
+    """The three services, each measurement hirestream first (then until it has planned what
+    it accepted), then the peer, then the floor; then the burst against hirestream."""
     timeout = aiohttp.ClientTimeout(total=60)
     connector = aiohttp.TCPConnector(limit=64)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
-        ids = {s.name: await seed(http, s, SEEDED) for s in (hs, pr)}
+        ids = {s.name: await seed(http, s, SEEDED) for s in (hs, pr, fl)}
         settled = [await settle(http, hs)]
 
         async def both(what: str, clients: int, path: str, script: Path) -> Row:
             row = Row(what, clients)
-            for service in (hs, pr):
+            for service in (hs, pr, fl):
                 env = {
                     "WRK_TOKEN": service.token,
                     "WRK_BODY": POST_BODY,
@@ -350,8 +366,10 @@ async def compare(
                 if service is hs:
                     row.hirestream = result
                     settled.append(await settle(http, hs))
-                else:
+                elif service is pr:
                     row.peer = result
+                else:
+                    row.floor = result
             return row
 
         rows = [
@@ -366,7 +384,7 @@ async def compare(
 async def measure(args: argparse.Namespace) -> Report:
     """Start the stack, the worker and the peer; compare; stop them; bare Kafka; clean up."""
     env, bootstrap, app_id, run_dir, data_dir = new_run("bench")
-    port, peer_port = free_port(), free_port()
+    port, peer_port, floor_port = free_port(), free_port(), free_port()
     worker = Worker(
         "bench",
         port,
@@ -381,23 +399,30 @@ async def measure(args: argparse.Namespace) -> Report:
         run_dir / f"{app_id}.log",
     )
     peer_log = run_dir / f"{app_id}-peer.log"
+    floor_log = run_dir / f"{app_id}-floor.log"
     worker.start()
     peer = start_peer(env, peer_port, peer_log)
+    floor = start_floor(env, floor_port, f"{app_id}-floor", data_dir / "floor", floor_log)
     try:
         try:
             await worker.wait_ready()
             await wait_peer(peer, f"http://127.0.0.1:{peer_port}/health", peer_log)
+            await wait_peer(floor, f"http://127.0.0.1:{floor_port}/health", floor_log)
             hs = Service("hirestream", worker.api, new_tenant_token("bench"))
             pr = Service("peer", f"http://127.0.0.1:{peer_port}/api/v1", new_tenant_token("bench"))
-            rows, burst_result, settled = await compare(args, hs, pr)
+            fl = Service(
+                "floor", f"http://127.0.0.1:{floor_port}/api/v1", new_tenant_token("bench")
+            )
+            rows, burst_result, settled = await compare(args, hs, pr, fl)
         finally:
             stop_process(peer)
+            stop_process(floor)
             worker.stop()
         bare = await bare_kafka(bootstrap, f"{app_id}-roundtrip", args.seconds)
         rows += [Row("bare Kafka round trip", c, hirestream=f) for c, f in bare.items()]
     finally:
         await end_run(bootstrap, app_id, data_dir)
-    return Report(rows, burst_result, settled, [worker.log_path, peer_log])
+    return Report(rows, burst_result, settled, [worker.log_path, peer_log, floor_log])
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -450,12 +475,17 @@ def print_report(report: Report, args: argparse.Namespace, load: tuple[float, ..
         f"burst of {args.burst} creates at {MANY} clients"
     )
     print("peer: bench/peer_service.py (aiohttp + asyncpg, same validation and JWT, one INSERT)")
+    print(
+        "floor: bench/faust_floor.py (the same create through Kafka: one command, one Faust "
+        "agent, one table write, one event; hirestream's Faust and Kafka settings)"
+    )
     print()
-    print(f"{'':<24}{'':>8} {'hirestream':-^36} {'peer':-^36}")
+    print(f"{'':<24}{'':>8} {'hirestream':-^36} {'peer':-^36} {'floor':-^36}")
     header = f"{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'err':>5}"
-    print(f"{'what':<24}{'clients':>8} {header} {header}")
+    print(f"{'what':<24}{'clients':>8} {header} {header} {header}")
     for row in report.rows:
-        print(f"{row.what:<24}{row.clients:>8} {cells(row.hirestream)} {cells(row.peer)}")
+        shown = f"{cells(row.hirestream)} {cells(row.peer)} {cells(row.floor)}"
+        print(f"{row.what:<24}{row.clients:>8} {shown}")
     b = report.burst
     pending = "not within the timeout" if b.pending_s is None else f"{b.pending_s:.1f} s"
     print()
@@ -502,6 +532,33 @@ def print_report(report: Report, args: argparse.Namespace, load: tuple[float, ..
             [("target", ">=", 1.0)],
         )
     )
+    print()
+    print("the floor (what the Kafka-native way costs before hirestream does anything):")
+    print(
+        ratio_line(
+            f"creates/s at {MANY} clients, floor/peer",
+            div(rps(post_many.floor), rps(pr)),
+            [("target", ">=", 0.5)],
+        )
+    )
+    print(
+        ratio_line(
+            f"create p50 at {FEW} client{'s' if FEW > 1 else ''}, floor/peer",
+            div(p50(post_few.floor), p50(post_few.peer)),
+            [("target", "<=", 5.0)],
+        )
+    )
+    for label, value in (
+        (
+            f"creates/s at {MANY} clients, hirestream/floor",
+            div(rps(post_many.hirestream), rps(post_many.floor)),
+        ),
+        (
+            f"create p50 at {FEW} client{'s' if FEW > 1 else ''}, hirestream/floor",
+            div(p50(post_few.hirestream), p50(post_few.floor)),
+        ),
+    ):
+        print(f"  (info) {label}: {'n/a' if value is None else f'{value:.2f}'}")
     for c in (FEW, MANY):
         post = find(report.rows, "POST /interviews", c).hirestream
         bare = find(report.rows, "bare Kafka round trip", c).hirestream
@@ -509,7 +566,12 @@ def print_report(report: Report, args: argparse.Namespace, load: tuple[float, ..
         shown = "n/a" if value is None else f"{value:.1f}x"
         clients = f"{c} client{'s' if c > 1 else ''}"
         print(f"  (info) hirestream POST p50 / bare Kafka round-trip p50 at {clients}: {shown}")
-    failed = [r for r in report.rows for f in (r.hirestream, r.peer) if f is not None and f.errors]
+    failed = [
+        r
+        for r in report.rows
+        for f in (r.hirestream, r.peer, r.floor)
+        if f is not None and f.errors
+    ]
     if failed:
         print()
         print(
