@@ -47,6 +47,7 @@ def build_webhooks(settings: Settings) -> tuple[WebhookRecorder, WebhookSchedule
         fleet=settings.app_id,
         dsn=settings.database_url,
         kafka_options=aiokafka_options(settings),
+        fetch_wait_ms=settings.webhooks_fetch_wait_ms,
     )
     return recorder, scheduler
 
