@@ -417,6 +417,8 @@ def test_an_event_is_readable() -> None:
         ("HIRESTREAM_WEBHOOK_HOST_CONCURRENCY", "0"),
         ("HIRESTREAM_WEBHOOK_RETRY_SCALE", "0"),
         ("HIRESTREAM_WEBHOOK_RETRY_SCALE", "-1"),
+        ("HIRESTREAM_WEBHOOKS_FETCH_WAIT_MS", "0"),
+        ("HIRESTREAM_WEBHOOKS_FETCH_WAIT_MS", "1501"),
     ],
 )
 def test_webhook_settings_that_cannot_work_are_refused(
@@ -431,6 +433,7 @@ def test_webhook_settings_defaults() -> None:
     settings = Settings()
     assert (settings.webhooks_in_worker, settings.webhook_concurrency) == (True, 16)
     assert (settings.webhook_host_concurrency, settings.webhook_retry_scale) == (4, 1.0)
+    assert settings.webhooks_fetch_wait_ms == 200
 
 
 def test_the_recorder_commits_only_the_partitions_it_read() -> None:
