@@ -4,7 +4,7 @@ event to its delivery, in one run.
 Starts the local stack and one hirestream worker on fresh topics, with local aiohttp receivers
 on 127.0.0.1 allow-listed for plain http (``HIRESTREAM_CALLBACK_HTTP_HOSTS``). Every receiver
 verifies each webhook's Standard Webhooks signature (the ``standardwebhooks`` package) and
-answers 200. Four measurements, with the worker's defaults (16 attempts in flight, 4 per
+answers 200. Five measurements, with the worker's defaults (16 attempts in flight, 4 per
 ``host:port``), each after a warm-up delivery that is not counted:
 
 - **one at a time**: ``--idle`` test deliveries, each sent when the one before has arrived:
@@ -14,17 +14,21 @@ answers 200. Four measurements, with the worker's defaults (16 attempts in fligh
   most 4 in flight to it, so this is one receiver's share;
 - **four receivers**: as many again, spread over four endpoints on four ports: the worker's
   whole concurrency;
-- **events**: ``--interviews`` interviews created (8 clients) by a tenant with auto-approved
-  plans and one endpoint taking every event: each gives ``interview.plan_generated`` and
-  ``interview.approved``, recorded from Kafka by the webhook consumer group and delivered in
-  order per interview.
+- **events one at a time**: ``--idle-events`` interviews created by a tenant with
+  auto-approved plans and one endpoint taking every event, each after the webhooks of the one
+  before have arrived: each gives ``interview.plan_generated`` and ``interview.approved``,
+  recorded from Kafka by the webhook consumer group (which lets the broker gather events for up
+  to ``HIRESTREAM_WEBHOOKS_FETCH_WAIT_MS``) and delivered in order per interview: the delay
+  from an event to its delivery with nothing queued;
+- **events**: ``--interviews`` interviews created the same way by 8 clients.
 
 Deliveries per second count from the first request to the last delivery received. The delay
 is from the payload's ``timestamp`` (when the event happened, or when the test delivery was
 recorded) to its arrival at the receiver, p50 and p99. Figures from a loaded or small machine
 are only indicative; the benchmark always exits 0.
 
-Run: ``python bench/webhook_bench.py [--idle 50] [--tests 400] [--interviews 100]``
+Run: ``python bench/webhook_bench.py [--idle 50] [--tests 400] [--interviews 100]
+[--idle-events 20]``
 (``make bench`` runs every benchmark).
 """
 
@@ -208,8 +212,11 @@ async def tests_to(
     return figures(what, receivers, started)
 
 
-async def events_to(api: Api, receiver: Receiver, interviews: int) -> Figures:
-    """Interviews created and auto-approved: two webhooks each, from Kafka."""
+async def events_to(
+    api: Api, receiver: Receiver, interviews: int, what: str, *, clients_n: int = 8
+) -> Figures:
+    """Interviews created and auto-approved: two webhooks each, from Kafka; from ``clients_n``
+    clients (1: each create waits for its two webhooks, so nothing queues)."""
     status, _ = await api.call("PUT", "/tenant/settings", {"autoApprovePlans": True})
     assert status == 200
     made = await api.endpoint(receiver.url("/events"))
@@ -219,14 +226,16 @@ async def events_to(api: Api, receiver: Receiver, interviews: int) -> Figures:
         body = {**SEED_CREATE, "candidateName": f"Bench Candidate {n}"}
         status, answer = await api.call("POST", "/interviews", body)
         assert status == 201, answer
+        if clients_n == 1:
+            await arrived([receiver], 2 * (n + 1))
 
     await one(-1)  # warm-up (the consumer group has its partitions): not counted
     await arrived([receiver], 2)
     receiver.arrivals.clear()
     started = time.time()
-    await clients(8, interviews, one)
+    await clients(clients_n, interviews, one)
     await arrived([receiver], 2 * interviews)
-    return figures(f"events ({interviews} interviews)", [receiver], started)
+    return figures(what, [receiver], started)
 
 
 async def delete_rows(env: dict[str, str], app_id: str, tenants: list[str]) -> None:
@@ -242,7 +251,7 @@ async def delete_rows(env: dict[str, str], app_id: str, tenants: list[str]) -> N
 
 async def measure(args: argparse.Namespace) -> tuple[list[Figures], Path]:
     env, _, app_id, run_dir, data_dir = new_run("whbench")
-    receivers = [Receiver(free_port()) for _ in range(RECEIVERS + 3)]
+    receivers = [Receiver(free_port()) for _ in range(RECEIVERS + 4)]
     hosts = ",".join(f"127.0.0.1:{r.port}" for r in receivers)
     port = free_port()
     worker = Worker(
@@ -258,7 +267,7 @@ async def measure(args: argparse.Namespace) -> tuple[list[Figures], Path]:
         ),
         run_dir / f"{app_id}.log",
     )
-    tenants = [f"whbench-{n}-{uuid.uuid4().hex[:8]}" for n in range(4)]
+    tenants = [f"whbench-{n}-{uuid.uuid4().hex[:8]}" for n in range(5)]
     worker.start()
     for receiver in receivers:
         await receiver.start()
@@ -268,8 +277,8 @@ async def measure(args: argparse.Namespace) -> tuple[list[Figures], Path]:
         async with aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=32), timeout=timeout
         ) as http:
-            idle, one, events = receivers[0], receivers[1], receivers[2]
-            four = receivers[3 : 3 + RECEIVERS]
+            idle, one, events, idle_events = receivers[:4]
+            four = receivers[4 : 4 + RECEIVERS]
             results = [
                 await tests_to(
                     Api(http, worker.api, tenants[3]),
@@ -284,7 +293,19 @@ async def measure(args: argparse.Namespace) -> tuple[list[Figures], Path]:
                 await tests_to(
                     Api(http, worker.api, tenants[1]), four, args.tests, f"{RECEIVERS} receivers"
                 ),
-                await events_to(Api(http, worker.api, tenants[2]), events, args.interviews),
+                await events_to(
+                    Api(http, worker.api, tenants[4]),
+                    idle_events,
+                    args.idle_events,
+                    "events one at a time",
+                    clients_n=1,
+                ),
+                await events_to(
+                    Api(http, worker.api, tenants[2]),
+                    events,
+                    args.interviews,
+                    f"events ({args.interviews} interviews)",
+                ),
             ]
     finally:
         for receiver in receivers:
@@ -321,6 +342,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--idle", type=int, default=50, help="test deliveries one at a time")
     parser.add_argument("--tests", type=int, default=400, help="test deliveries per run")
     parser.add_argument("--interviews", type=int, default=100, help="interviews created")
+    parser.add_argument(
+        "--idle-events",
+        type=int,
+        default=20,
+        help="interviews created one at a time, each after its webhooks arrived",
+    )
     return parser.parse_args(argv)
 
 
