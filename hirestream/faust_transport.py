@@ -6,8 +6,13 @@ waiting to be consumed, and sends the next request only when the one in flight r
 command that arrives on such a partition waits until the broker answers a request that did not
 ask for it - up to the whole long poll when the other partitions are quiet. With 1,500 ms a
 tenant's burst of commands stalled for over a second between fetches; with a few tens of
-milliseconds it does not, at the cost of more (cheap) empty fetches when the worker is idle.
+milliseconds it does not, at the cost of more empty fetches when the worker is idle.
 ``bench/api_bench.py`` shows the difference.
+
+The event topics the worker's agents read in the background (the enricher's, the mailer's) are
+fetched once every ``HIRESTREAM_EVENT_FETCH_INTERVAL_MS`` rather than in every round
+(``hirestream.event_fetch``): a round costs CPU for each partition it names, and no command
+waits on them.
 
 And one thing Faust leaves half done: it "pauses" a partition only by not asking aiokafka for
 its records, while aiokafka, never told, goes on fetching it. After recovery that is every
@@ -22,11 +27,15 @@ which is Faust's ``kafka://`` with this consumer.
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from typing import Any, cast
 
 import aiokafka
+from aiokafka.errors import IllegalStateError
 from faust.transport.drivers import TRANSPORTS
 from faust.transport.drivers import aiokafka as faust_aiokafka
+
+from hirestream.event_fetch import EventFetchWindow
 
 #: The broker URL scheme of this transport.
 SCHEME = "hirestream"
@@ -53,10 +62,53 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         max_records: int | None = None,
     ) -> Any:
         # In the consumer's own thread, like every other call on it.
-        fetch_only(consumer, active_partitions)
+        wanted = active_partitions
+        if active_partitions is not None:
+            wanted, timeout = self._this_round(consumer, active_partitions, timeout)
+        fetch_only(consumer, wanted)
         return await super()._fetch_records(
-            consumer, active_partitions, timeout=timeout, max_records=max_records
+            consumer, wanted, timeout=timeout, max_records=max_records
         )
+
+    def _this_round(
+        self, consumer: aiokafka.AIOKafkaConsumer, active: set[Any], timeout: float | None
+    ) -> tuple[set[Any], float | None]:
+        """The partitions to fetch now (the event topics' only when the window says so) and
+        how long to wait for records before looking again."""
+        transport = cast(Transport, self.consumer.transport)
+        event_topics = transport.event_topics
+        events = [tp for tp in active if tp.topic in event_topics]
+        if not events:
+            return active, timeout
+        window = self.__dict__.setdefault(
+            "_event_window",
+            EventFetchWindow(transport.event_fetch_interval_ms, transport.fetch_max_wait_ms),
+        )
+        now_ms = time.time() * 1000
+        waiting = any(tp.topic in event_topics for tp in consumer._fetcher._records)
+        fetched_at = last_fetched_ms(consumer, events)
+        wanted = active
+        if not window.include(now_ms, fetched_at_ms=fetched_at, waiting=waiting):
+            wanted = {tp for tp in active if tp.topic not in event_topics}
+        limit = window.wait_ms(now_ms)
+        if limit is not None:
+            timeout = limit / 1000 if timeout is None else min(timeout, limit / 1000)
+        return wanted, timeout
+
+
+def last_fetched_ms(consumer: aiokafka.AIOKafkaConsumer, partitions: list[Any]) -> float | None:
+    """The oldest of the partitions' last fetch answers (aiokafka's wall clock, ms); None when
+    one of them has had none or is no longer assigned."""
+    oldest: float | None = None
+    for tp in partitions:
+        try:
+            at = consumer.last_poll_timestamp(tp)
+        except (AssertionError, IllegalStateError):  # not assigned (any more)
+            return None
+        if at is None:
+            return None
+        oldest = at if oldest is None else min(oldest, at)
+    return oldest
 
 
 def fetch_only(consumer: aiokafka.AIOKafkaConsumer, wanted: set[Any] | None) -> None:
@@ -87,10 +139,22 @@ class Transport(faust_aiokafka.Transport):
     Consumer = Consumer
     #: Set by ``register`` (one value per process: one worker per process).
     fetch_max_wait_ms: int = DEFAULT_FETCH_MAX_WAIT_MS
+    #: The event topics the worker's agents read, fetched every ``event_fetch_interval_ms``.
+    event_topics: frozenset[str] = frozenset()
+    event_fetch_interval_ms: int = 0
 
 
-def register(fetch_max_wait_ms: int = DEFAULT_FETCH_MAX_WAIT_MS) -> str:
-    """Make ``hirestream://`` known to Faust; the URL scheme to use."""
+def register(
+    fetch_max_wait_ms: int = DEFAULT_FETCH_MAX_WAIT_MS,
+    *,
+    event_topics: frozenset[str] = frozenset(),
+    event_fetch_interval_ms: int = 0,
+) -> str:
+    """Make ``hirestream://`` known to Faust; the URL scheme to use. ``event_topics`` are
+    fetched once every ``event_fetch_interval_ms`` (0: in every fetch round;
+    ``hirestream.event_fetch``)."""
     Transport.fetch_max_wait_ms = fetch_max_wait_ms
+    Transport.event_topics = event_topics
+    Transport.event_fetch_interval_ms = event_fetch_interval_ms
     TRANSPORTS.aliases[SCHEME] = f"{__name__}:Transport"
     return SCHEME

@@ -91,6 +91,12 @@ class Settings:
     partition in it has data [25]; 1 to 1500 (Faust's own value). Lower: a command waits less
     behind a fetch that did not ask for its partition; higher: fewer empty fetches when idle
     (``hirestream/faust_transport.py``)."""
+    event_fetch_interval_ms: int = 100
+    """``HIRESTREAM_EVENT_FETCH_INTERVAL_MS``: how often the worker's consumer fetches the event
+    topics its agents read in the background (the enricher's and the mailer's) [100]; 0 to
+    10000, 0 meaning in every fetch round. An event reaches the enricher or the mailer at most
+    about this much later; commands are fetched in every round whatever it is
+    (``hirestream/event_fetch.py``)."""
     idempotency_retention_s: float = 24 * 3600.0
     command_timeout_s: float = 10.0
     forward_timeout_s: float = 5.0
@@ -185,6 +191,11 @@ class Settings:
             raise ValueError(
                 f"HIRESTREAM_FETCH_MAX_WAIT_MS must be 1 to 1500, got {self.fetch_max_wait_ms}"
             )
+        if not 0 <= self.event_fetch_interval_ms <= 10_000:
+            raise ValueError(
+                "HIRESTREAM_EVENT_FETCH_INTERVAL_MS must be 0 to 10000, got "
+                f"{self.event_fetch_interval_ms}"
+            )
         if not 1 <= self.webhooks_fetch_wait_ms <= 1500:
             raise ValueError(
                 "HIRESTREAM_WEBHOOKS_FETCH_WAIT_MS must be 1 to 1500, got "
@@ -252,6 +263,9 @@ class Settings:
             jwt_audience=_env("HIRESTREAM_JWT_AUDIENCE", ""),
             session_timeout_s=_env_float("HIRESTREAM_SESSION_TIMEOUT_S", cls.session_timeout_s),
             fetch_max_wait_ms=_env_int("HIRESTREAM_FETCH_MAX_WAIT_MS", cls.fetch_max_wait_ms),
+            event_fetch_interval_ms=_env_int(
+                "HIRESTREAM_EVENT_FETCH_INTERVAL_MS", cls.event_fetch_interval_ms
+            ),
             idempotency_retention_s=_env_float(
                 "HIRESTREAM_IDEMPOTENCY_RETENTION_S", cls.idempotency_retention_s
             ),

@@ -76,9 +76,14 @@ STORE_URLS = {"rocksdb": "rocksdb://", "memory": "memory://"}
 
 
 def faust_app(settings: Settings) -> faust.App:
+    scheme = register_transport(
+        settings.fetch_max_wait_ms,
+        event_topics=frozenset(settings.topic_prefix + name for name in names.EVENT_TOPICS),
+        event_fetch_interval_ms=settings.event_fetch_interval_ms,
+    )
     return faust.App(
         settings.app_id,
-        broker=f"{register_transport(settings.fetch_max_wait_ms)}://{settings.kafka_bootstrap_servers}",
+        broker=f"{scheme}://{settings.kafka_bootstrap_servers}",
         broker_credentials=faust_credentials(settings),
         # HIRESTREAM_STORE: tables on disk (RocksDB on rocksdict, tables/persistent.py), or in
         # memory, rebuilt from the whole changelogs at every start.
