@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import os
 import sys
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -66,19 +67,29 @@ def topic_names(app_id: str) -> tuple[str, str, str]:
     return f"{app_id}.floor-commands", f"{app_id}.floor-created", f"{app_id}-{TABLE_NAME}-changelog"
 
 
-async def provision(settings: Settings) -> None:
-    """The floor's topics, as hirestream provisions its own (the broker creates none)."""
+async def provision(settings: Settings, time_limit_s: float = 30.0) -> None:
+    """The floor's topics, as hirestream provisions its own (the broker creates none), and
+    until the broker describes every partition of them (Faust ignores a topic it cannot see
+    yet, and its agent would then never be given the commands)."""
+    names = topic_names(settings.app_id)
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         wanted = [
             NewTopic(name, settings.partitions, settings.replication_factor)
-            for name in topic_names(settings.app_id)
+            for name in names
             if name not in existing
         ]
         if wanted:
             await admin.create_topics(wanted)
+        deadline = time.monotonic() + time_limit_s
+        while time.monotonic() < deadline:
+            described = await admin.describe_topics(list(names))
+            if all(len(t.get("partitions") or []) == settings.partitions for t in described):
+                return
+            await asyncio.sleep(0.2)
+        raise RuntimeError(f"the broker does not show the topics {names} after {time_limit_s} s")
     finally:
         await admin.close()
 
