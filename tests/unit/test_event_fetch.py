@@ -45,9 +45,7 @@ def test_a_window_that_no_answer_covers_closes_after_the_interval() -> None:
 
 
 @given(
-    st.lists(
-        st.tuples(st.integers(0, 50), st.booleans(), st.booleans()), min_size=1, max_size=200
-    )
+    st.lists(st.tuples(st.integers(0, 50), st.booleans(), st.booleans()), min_size=1, max_size=200)
 )
 def test_never_more_than_an_interval_without_fetching_them(
     steps: list[tuple[int, bool, bool]],
