@@ -48,6 +48,9 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
     """The consumer thread, with the transport's ``fetch_max_wait_ms``, fetching only the
     partitions Faust asks for."""
 
+    #: When this consumer fetches the event topics (made on the first fetch).
+    _event_window: EventFetchWindow | None = None
+
     def _create_worker_consumer(self, transport: Any) -> aiokafka.AIOKafkaConsumer:
         consumer = super()._create_worker_consumer(transport)
         # Read by AIOKafkaConsumer.start() when it makes its fetcher; set before that.
@@ -80,11 +83,13 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         events = [tp for tp in active if tp.topic in event_topics]
         if not events:
             return active, timeout
-        window = self.__dict__.setdefault(
-            "_event_window",
-            EventFetchWindow(transport.event_fetch_interval_ms, transport.fetch_max_wait_ms),
-        )
+        window = self._event_window
+        if window is None:
+            window = self._event_window = EventFetchWindow(
+                transport.event_fetch_interval_ms, recheck_ms=transport.fetch_max_wait_ms
+            )
         now_ms = time.time() * 1000
+        # Records aiokafka has fetched and not yet handed over (no public API says which).
         waiting = any(tp.topic in event_topics for tp in consumer._fetcher._records)
         fetched_at = last_fetched_ms(consumer, events)
         wanted = active
