@@ -31,6 +31,11 @@ class EventFetchWindow:
     opened_at_ms: float | None = None
     closed_at_ms: float = float("-inf")
 
+    @property
+    def is_open(self) -> bool:
+        """Whether a window is open (only then does ``include`` read ``fetched_at_ms``)."""
+        return self.opened_at_ms is not None
+
     def include(self, now_ms: float, *, fetched_at_ms: float | None, waiting: bool) -> bool:
         """Whether to fetch the event partitions now. ``fetched_at_ms``: the oldest of their
         last fetch answers (None when one of them has had none); ``waiting``: records of

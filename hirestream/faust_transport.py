@@ -91,7 +91,7 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         now_ms = time.time() * 1000
         # Records aiokafka has fetched and not yet handed over (no public API says which).
         waiting = any(tp.topic in event_topics for tp in consumer._fetcher._records)
-        fetched_at = last_fetched_ms(consumer, events)
+        fetched_at = last_fetched_ms(consumer, events) if window.is_open else None
         wanted = active
         if not window.include(now_ms, fetched_at_ms=fetched_at, waiting=waiting):
             wanted = {tp for tp in active if tp.topic not in event_topics}

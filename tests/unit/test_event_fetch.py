@@ -18,10 +18,13 @@ def test_interval_zero_fetches_them_in_every_round() -> None:
 
 def test_the_window_opens_at_once_and_closes_when_a_fetch_answer_covered_them() -> None:
     window = EventFetchWindow(interval_ms=100, recheck_ms=25)
+    assert not window.is_open
     assert window.include(1000, fetched_at_ms=None, waiting=False)  # the first round opens it
+    assert window.is_open
     assert window.wait_ms(1000) == 25
     assert window.include(1010, fetched_at_ms=990, waiting=False)  # an answer from before it
     assert not window.include(1020, fetched_at_ms=1015, waiting=False)  # covered: closed
+    assert not window.is_open
     assert window.wait_ms(1020) == 100
     assert not window.include(1080, fetched_at_ms=1015, waiting=False)
     assert window.wait_ms(1080) == 40
