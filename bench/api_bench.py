@@ -191,7 +191,7 @@ def log_tail(path: Path) -> str:
     return path.read_text(errors="replace")[-3000:]
 
 
-async def wait_peer(process: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
+async def wait_healthy(process: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
     """Until ``url`` answers 200 (the peer's or the floor's ``/health``)."""
     name = log_path.stem
     async with aiohttp.ClientSession() as http:
@@ -406,8 +406,8 @@ async def measure(args: argparse.Namespace) -> Report:
     try:
         try:
             await worker.wait_ready()
-            await wait_peer(peer, f"http://127.0.0.1:{peer_port}/health", peer_log)
-            await wait_peer(floor, f"http://127.0.0.1:{floor_port}/health", floor_log)
+            await wait_healthy(peer, f"http://127.0.0.1:{peer_port}/health", peer_log)
+            await wait_healthy(floor, f"http://127.0.0.1:{floor_port}/health", floor_log)
             hs = Service("hirestream", worker.api, new_tenant_token("bench"))
             pr = Service("peer", f"http://127.0.0.1:{peer_port}/api/v1", new_tenant_token("bench"))
             fl = Service(
